@@ -1,0 +1,93 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "paddle-swift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "PaddleInference", targets: ["PaddleInference"]),
+        .library(name: "PaddleOCR", targets: ["PaddleOCR"]),
+        .library(name: "PaddleServing", targets: ["PaddleServing"]),
+        .executable(name: "paddle-swift", targets: ["paddle-swift"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+    ],
+    targets: [
+        // Native boundary: a C ABI over Paddle Inference's C++ API, resolved at run time with dlopen/dlsym.
+        // Every entry point catches every C++ exception.
+        .target(
+            name: "CPaddle",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
+        // The Swift binding: Config, Predictor, Tensor, errors, and the predictor pool.
+        .target(
+            name: "PaddleInference",
+            dependencies: [
+                "CPaddle",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        // JPEG/PNG decoding through Debian's libjpeg-turbo and libpng.
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
+        ),
+        // The PP-OCR pipeline (detection, direction, recognition).
+        .target(
+            name: "PaddleOCR",
+            dependencies: ["PaddleInference", "CImageCodecs"]
+        ),
+        // The KServe v2 / Open Inference Protocol server.
+        .target(
+            name: "PaddleServing",
+            dependencies: [
+                "PaddleInference",
+                "PaddleOCR",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "paddle-swift",
+            dependencies: [
+                "PaddleInference",
+                "PaddleOCR",
+                "PaddleServing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .testTarget(name: "PaddleInferenceTests", dependencies: ["PaddleInference"]),
+        .testTarget(name: "PaddleOCRTests", dependencies: ["PaddleOCR", "PaddleInference"]),
+        .testTarget(
+            name: "PaddleServingTests",
+            dependencies: [
+                "PaddleServing",
+                "PaddleInference",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,113 @@
+/// Everything needed to build a ``Predictor``: the model, and how the engine should run it.
+///
+/// A value type: change it freely, copy it, share it across tasks. Each predictor built from it gets its own
+/// engine config.
+///
+/// ```swift
+/// var config = try Config(model: "models/ch_PP-OCRv4_rec_infer")   // directory, format detected
+/// config.cpuThreads = 2
+/// let predictor = try Predictor(config: config)
+/// ```
+public struct Config: Sendable {
+    /// Where the model comes from.
+    public var source: ModelSource
+    /// Threads the engine's CPU math library uses per predictor (>= 1).
+    public var cpuThreads: Int = 1
+    /// oneDNN (MKLDNN) acceleration. `nil` picks the safe default: off for PIR `.json` models (Paddle 3.3.1
+    /// fails to run many of them with oneDNN on), on otherwise.
+    public var oneDNN: Bool? = nil
+    /// The engine's graph (IR) optimisation passes.
+    public var irOptim: Bool = true
+    /// The engine's memory-reuse optimisation.
+    public var memoryOptim: Bool = false
+    /// The engine's informational logging (glog INFO lines). Off by default.
+    public var engineLogging: Bool = false
+    /// IR passes to remove (for example `conv_transpose_eltwiseadd_bn_fuse_pass`).
+    public var deletedPasses: [String] = []
+    /// The device to run on.
+    public var device: Device = .cpu
+    /// Expected SHA-256 digests (lower-case hex) of model files, keyed by file name (e.g. `inference.pdiparams`).
+    /// When not empty, every listed file is checked before the model is loaded.
+    public var expectedSHA256: [String: String] = [:]
+
+    /// Where a predictor runs.
+    public enum Device: Sendable, Equatable {
+        /// The CPU.
+        case cpu
+        /// A CUDA GPU. The runtime installed by `scripts/setup.sh` is CPU-only, so predictor creation fails with
+        /// ``PaddleError/Code/unsupported``.
+        case gpu(id: Int = 0, memoryPoolMB: Int = 512)
+    }
+
+    /// A config for `source`.
+    public init(source: ModelSource) {
+        self.source = source
+    }
+
+    /// A config for the model at `path`: a model directory (layout detected) or a program file whose params file
+    /// sits beside it with the same stem; `params` names the params file explicitly.
+    ///
+    /// - Throws: ``PaddleError/Code/modelFile`` when no model is found there.
+    public init(model path: String, params: String? = nil) throws(PaddleError) {
+        self.init(source: try ModelSource.detect(path: path, params: params))
+    }
+
+    /// A config for a legacy ProgramDesc model held in memory.
+    ///
+    /// - Throws: ``PaddleError/Code/unsupported`` for a PIR JSON program: Paddle 3.3.1 crashes when loading one
+    ///   from memory, so this library refuses it; load PIR models from files.
+    public init(program: [UInt8], params: [UInt8]) throws(PaddleError) {
+        guard !program.isEmpty, !params.isEmpty else {
+            throw PaddleError(.modelFile, "empty model buffer (program \(program.count) bytes, params \(params.count) bytes)")
+        }
+        if let first = program.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }), first == UInt8(ascii: "{") {
+            throw PaddleError(
+                .unsupported,
+                "PIR JSON programs cannot be loaded from memory with Paddle Inference 3.3.1 (the engine crashes); "
+                    + "load the .json and .pdiparams files instead")
+        }
+        self.init(source: .memory(program: program, params: params))
+    }
+
+    /// The model's storage format.
+    public var format: ModelFormat { source.format }
+
+    /// Whether oneDNN will be on: ``oneDNN`` if set, otherwise off for PIR `.json` models and on for others.
+    public var resolvedOneDNN: Bool { oneDNN ?? (format != .pirJSON) }
+
+    /// Builds the engine config. Loads the runtime if needed.
+    func makeNative() throws(PaddleError) -> Native.Config {
+        try PaddleRuntime.load()
+        guard cpuThreads >= 1 else {
+            throw PaddleError(.invalidArgument, "cpuThreads must be at least 1, \(cpuThreads) given")
+        }
+        let native = try Native.Config()
+        switch source {
+        case .files(let program, let params):
+            try native.setModel(program: program, params: params)
+        case .directory(let dir):
+            try native.setModelDirectory(dir)
+        case .memory(let program, let params):
+            try PaddleError.typed {
+                try program.withUnsafeBytes { p in
+                    try params.withUnsafeBytes { q in try native.setModelBuffers(program: p, params: q) }
+                }
+            }
+        }
+        if case .gpu(let id, let pool) = device {
+            try native.enableGPU(memoryPoolMB: UInt64(max(pool, 1)), deviceID: id)
+        }
+        try native.setCPUThreads(cpuThreads)
+        try native.setOneDNN(resolvedOneDNN)
+        try native.setIROptim(irOptim)
+        try native.setMemoryOptim(memoryOptim)
+        if !engineLogging { try native.disableGlogInfo() }
+        for pass in deletedPasses { try native.deletePass(pass) }
+        return native
+    }
+
+    /// The engine's own summary table for this config.
+    public func summary() throws(PaddleError) -> String {
+        try makeNative().summary()
+    }
+}

@@ -1,0 +1,214 @@
+import CPaddle
+
+// The one file that calls the C shim. Every call goes through `Native.check`, so raw status codes and C strings
+// never leave this file; the rest of the library sees `PaddleError`s and Swift types.
+
+enum Native {
+    /// Runs a shim call that reports failure as a status plus an owned message, and throws it as a PaddleError.
+    static func check(
+        _ context: @autoclosure () -> String,
+        _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> pds_status
+    ) throws(PaddleError) {
+        var message: UnsafeMutablePointer<CChar>? = nil
+        let status = body(&message)
+        guard status != PDS_OK else { return }
+        let text = message.map { String(cString: $0) } ?? "no message"
+        pds_string_free(message)
+        throw PaddleError(code(for: status), context(), engineMessage: text)
+    }
+
+    private static func code(for status: pds_status) -> PaddleError.Code {
+        switch status {
+        case pds_status(PDS_ERR_RUNTIME), pds_status(PDS_ERR_NOT_LOADED): .runtimeLoad
+        case pds_status(PDS_ERR_INVALID_ARGUMENT): .invalidArgument
+        case pds_status(PDS_ERR_UNSUPPORTED): .unsupported
+        case pds_status(PDS_ERR_MODEL): .modelFile
+        default: .engineFailure
+        }
+    }
+
+    // MARK: Runtime
+
+    static func loadRuntime(directory: String) throws(PaddleError) {
+        try check("cannot load the Paddle Inference runtime from \(directory)") { pds_runtime_load(directory, $0) }
+    }
+
+    static func checkRuntime(directory: String) throws(PaddleError) {
+        try check("the Paddle Inference runtime in \(directory) is not usable") { pds_runtime_check(directory, $0) }
+    }
+
+    static var isRuntimeLoaded: Bool { pds_runtime_is_loaded() }
+
+    static var runtimeVersion: String? { pds_runtime_version().map { String(cString: $0) } }
+
+    // MARK: Config
+
+    /// Owns an engine config (`pds_config`). Not thread-safe; used only while building predictors.
+    final class Config {
+        let raw: OpaquePointer
+
+        init() throws(PaddleError) {
+            var out: OpaquePointer? = nil
+            try check("cannot create an engine config") { pds_config_create(&out, $0) }
+            guard let out else { throw PaddleError(.engineFailure, "the engine returned no config") }
+            raw = out
+        }
+
+        deinit { pds_config_destroy(raw) }
+
+        func setModel(program: String, params: String) throws(PaddleError) {
+            try check("cannot set the model files") { pds_config_set_model(raw, program, params, $0) }
+        }
+
+        func setModelDirectory(_ path: String) throws(PaddleError) {
+            try check("cannot set the model directory") { pds_config_set_model_dir(raw, path, $0) }
+        }
+
+        func setModelBuffers(program: UnsafeRawBufferPointer, params: UnsafeRawBufferPointer) throws(PaddleError) {
+            guard let p = program.baseAddress, let q = params.baseAddress else {
+                throw PaddleError(.modelFile, "empty model buffer")
+            }
+            try check("cannot set the model buffers") {
+                pds_config_set_model_buffer(raw, p, program.count, q, params.count, $0)
+            }
+        }
+
+        func setCPUThreads(_ n: Int) throws(PaddleError) {
+            try check("cannot set \(n) CPU threads") { pds_config_set_cpu_threads(raw, Int32(clamping: n), $0) }
+        }
+
+        func setOneDNN(_ on: Bool) throws(PaddleError) {
+            try check("cannot switch oneDNN") { pds_config_set_onednn(raw, on, $0) }
+        }
+
+        func setIROptim(_ on: Bool) throws(PaddleError) {
+            try check("cannot switch IR optimisation") { pds_config_set_ir_optim(raw, on, $0) }
+        }
+
+        func setMemoryOptim(_ on: Bool) throws(PaddleError) {
+            try check("cannot switch memory optimisation") { pds_config_set_memory_optim(raw, on, $0) }
+        }
+
+        func disableGlogInfo() throws(PaddleError) {
+            try check("cannot quieten engine logging") { pds_config_disable_glog_info(raw, $0) }
+        }
+
+        func deletePass(_ name: String) throws(PaddleError) {
+            try check("cannot delete pass \(name)") { pds_config_delete_pass(raw, name, $0) }
+        }
+
+        func enableGPU(memoryPoolMB: UInt64, deviceID: Int) throws(PaddleError) {
+            try check("cannot use GPU \(deviceID)") {
+                pds_config_enable_gpu(raw, memoryPoolMB, Int32(clamping: deviceID), $0)
+            }
+        }
+
+        func summary() throws(PaddleError) -> String {
+            var out: UnsafeMutablePointer<CChar>? = nil
+            try check("cannot summarise the config") { pds_config_summary(raw, &out, $0) }
+            defer { pds_string_free(out) }
+            return out.map { String(cString: $0) } ?? ""
+        }
+    }
+
+    // MARK: Predictor
+
+    /// Owns an engine predictor (`pds_predictor`). Not thread-safe: one caller at a time.
+    final class Predictor {
+        let raw: OpaquePointer
+
+        init(config: Native.Config) throws(PaddleError) {
+            var out: OpaquePointer? = nil
+            try check("cannot create a predictor") { pds_predictor_create(config.raw, &out, $0) }
+            guard let out else { throw PaddleError(.engineFailure, "the engine returned no predictor") }
+            raw = out
+        }
+
+        private init(raw: OpaquePointer) { self.raw = raw }
+
+        deinit { pds_predictor_destroy(raw) }
+
+        func clone() throws(PaddleError) -> Predictor {
+            var out: OpaquePointer? = nil
+            try check("cannot clone the predictor") { pds_predictor_clone(raw, &out, $0) }
+            guard let out else { throw PaddleError(.engineFailure, "the engine returned no clone") }
+            return Predictor(raw: out)
+        }
+
+        func ioInfo(outputs: Bool) throws(PaddleError) -> [TensorInfo] {
+            var infos: UnsafeMutablePointer<pds_io_info>? = nil
+            var count = 0
+            try check("cannot read the model's \(outputs ? "outputs" : "inputs")") {
+                pds_predictor_io_info(raw, outputs, &infos, &count, $0)
+            }
+            defer { pds_io_info_free(infos, count) }
+            guard let infos else { return [] }
+            return (0..<count).map { i in
+                let info = infos[i]
+                let shape = (0..<info.rank).map { Int(info.shape![$0]) }
+                // The engine reports FLOAT32 for types it does not know; an unknown number is reported the same.
+                return TensorInfo(
+                    name: String(cString: info.name), shape: shape,
+                    dataType: DataType(engineValue: info.dtype) ?? .float32)
+            }
+        }
+
+        /// Sets an input: copied now, or (share) read in place until the next run returns.
+        func setInput(name: String, tensor: Tensor, share: Bool) throws(PaddleError) {
+            let shape = tensor.shape.map { Int32($0) }
+            let base = tensor.storage.base
+            try check("cannot set input \(name)") { error in
+                shape.withUnsafeBufferPointer { dims in
+                    pds_predictor_set_input(
+                        raw, name, tensor.dataType.engineValue, dims.baseAddress ?? UnsafePointer(bitPattern: 4)!,
+                        dims.count, base, share, error)
+                }
+            }
+        }
+
+        func run() throws(PaddleError) {
+            try check("the engine failed to run the model") { pds_predictor_run(raw, $0) }
+        }
+
+        func outputShape(name: String) throws(PaddleError) -> (shape: [Int], dataType: DataType) {
+            var dims = [Int64](repeating: 0, count: 16)
+            var rank = dims.count
+            var dtype: Int32 = 0
+            try check("cannot read the shape of output \(name)") { error in
+                dims.withUnsafeMutableBufferPointer {
+                    pds_predictor_output_shape(raw, name, $0.baseAddress!, &rank, &dtype, error)
+                }
+            }
+            guard let type = DataType(engineValue: dtype) else {
+                throw PaddleError(.engineFailure, "output \(name) has an unknown element type \(dtype)")
+            }
+            return (dims.prefix(rank).map { Int($0) }, type)
+        }
+
+        func copyOutput(name: String, dataType: DataType, into buffer: UnsafeMutableRawBufferPointer) throws(PaddleError) {
+            guard let base = buffer.baseAddress else { return }
+            try check("cannot copy output \(name)") {
+                pds_predictor_copy_output(raw, name, dataType.engineValue, base, buffer.count, $0)
+            }
+        }
+
+        func outputData(name: String, dataType: DataType) throws(PaddleError) -> UnsafeRawBufferPointer {
+            var data: UnsafeRawPointer? = nil
+            var count = 0
+            try check("cannot read output \(name)") {
+                pds_predictor_output_data(raw, name, dataType.engineValue, &data, &count, $0)
+            }
+            return UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : count * dataType.byteSize)
+        }
+
+        func clearIntermediate() throws(PaddleError) {
+            try check("cannot clear intermediate tensors") { pds_predictor_clear_intermediate(raw, $0) }
+        }
+
+        func tryShrinkMemory() throws(PaddleError) -> UInt64 {
+            var released: UInt64 = 0
+            try check("cannot shrink memory") { pds_predictor_try_shrink_memory(raw, &released, $0) }
+            return released
+        }
+    }
+}

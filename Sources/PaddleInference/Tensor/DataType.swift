@@ -1,0 +1,38 @@
+import CPaddle
+
+/// The element types of Paddle Inference tensors (all 9 that the engine's tensor API supports).
+public enum DataType: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    case float32, float64, float16, bfloat16, int64, int32, uint8, int8, bool
+
+    /// Bytes per element.
+    public var byteSize: Int {
+        switch self {
+        case .float64, .int64: 8
+        case .float32, .int32: 4
+        case .float16, .bfloat16: 2
+        case .uint8, .int8, .bool: 1
+        }
+    }
+
+    public var description: String { rawValue }
+
+    /// The engine's `paddle_infer::DataType` number.
+    var engineValue: Int32 {
+        switch self {
+        case .float32: Int32(PDS_FLOAT32)
+        case .int64: Int32(PDS_INT64)
+        case .int32: Int32(PDS_INT32)
+        case .uint8: Int32(PDS_UINT8)
+        case .int8: Int32(PDS_INT8)
+        case .float16: Int32(PDS_FLOAT16)
+        case .bool: Int32(PDS_BOOL)
+        case .float64: Int32(PDS_FLOAT64)
+        case .bfloat16: Int32(PDS_BFLOAT16)
+        }
+    }
+
+    init?(engineValue: Int32) {
+        guard let match = DataType.allCases.first(where: { $0.engineValue == engineValue }) else { return nil }
+        self = match
+    }
+}
