@@ -2,7 +2,8 @@ import Crypto
 import Foundation
 
 extension Config {
-    /// Checks that the model files exist, are regular non-empty files, and match ``expectedSHA256``.
+    /// Checks that the model files exist, are regular non-empty files, hold a well-formed program, and match
+    /// ``expectedSHA256``. ``Predictor/init(config:onStateChange:)`` calls this before the engine sees the files.
     ///
     /// - Throws: ``PaddleError/Code/modelFile`` for a missing, empty or unreadable file,
     ///   ``PaddleError/Code/integrity`` for a digest mismatch.
@@ -29,6 +30,7 @@ extension Config {
             let size = (try? fm.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
             guard size > 0 else { throw PaddleError(.modelFile, "model file \(file) is empty") }
         }
+        try ProgramCheck.check(source)
         guard !expectedSHA256.isEmpty else { return }
         let known = Dictionary(source.files.map { (($0 as NSString).lastPathComponent, $0) }, uniquingKeysWith: { a, _ in a })
         for (name, expected) in expectedSHA256.sorted(by: { $0.key < $1.key }) {

@@ -1,0 +1,192 @@
+/// A fixed set of predictors for one model, each on its own thread, shared safely by any number of tasks.
+///
+/// The pool is `Sendable`; the ``Predictor``s inside it are not and never leave their threads. The pool
+/// creates one predictor from `config` and `size - 1` clones of it, and starts one dedicated OS thread per
+/// predictor. Engine work runs only on those threads, never on Swift's cooperative thread pool: a caller
+/// suspends until a predictor is free and its run is done.
+///
+/// ```swift
+/// let pool = try PredictorPool(config: Config(model: ".paddle/models/ppocrv4/ch_PP-OCRv4_rec_infer"),
+///                              options: .init(size: 4, queueCapacity: 64, defaultTimeout: .seconds(5)))
+/// let outputs = try await pool.run(["x": input])            // from any task
+/// await pool.shutdown()
+/// ```
+///
+/// **Back-pressure.** Calls that find every predictor busy wait in a FIFO queue of at most
+/// ``Options/queueCapacity`` calls. When the queue is full a call fails at once with
+/// ``PaddleError/Code/overloaded``, so memory stays bounded however many callers arrive.
+///
+/// **Deadlines.** A call's deadline (its `deadline` argument, or now + ``Options/defaultTimeout``) bounds the
+/// time it waits for a predictor: if it passes first, the call fails with ``PaddleError/Code/timedOut`` and
+/// never runs. Once a run has started on the engine it cannot be interrupted; it completes and returns its result.
+///
+/// **Cancellation.** Cancelling the calling task while the call waits removes it from the queue; it fails with
+/// ``PaddleError/Code/cancelled`` and never runs. A call already running completes and returns its result.
+///
+/// **Shutdown.** ``shutdown()`` refuses new calls (``PaddleError/Code/shutdown``), lets running and queued
+/// calls finish, then releases the predictors. Dropping the last reference to a pool does the same without
+/// waiting.
+///
+/// **Memory.** Clones share the model's weights for ProgramDesc (`.pdmodel`) models. Paddle Inference 3.3.1
+/// reloads all weights for every clone of a PIR (`.json`) model, so a pool of `n` PIR predictors holds `n`
+/// copies of the weights (measured in `docs/benchmarks.md`).
+///
+/// **Threads.** Each predictor uses ``Config/cpuThreads`` math threads, so a pool keeps up to
+/// `size * cpuThreads` cores busy. ``init(config:options:)`` loads the model synchronously; call it before
+/// serving, not from a latency-sensitive task.
+public final class PredictorPool: Sendable {
+    /// How a pool is sized and how it treats waiting calls.
+    public struct Options: Sendable {
+        /// Predictors (and threads) in the pool; at least 1.
+        public var size: Int = 1
+        /// The most calls that may wait for a predictor; a call beyond that fails with `.overloaded`. At least 0.
+        public var queueCapacity: Int = 64
+        /// The deadline given to calls that pass none, counted from the call; `nil` for no deadline.
+        public var defaultTimeout: Duration? = nil
+
+        public init(size: Int = 1, queueCapacity: Int = 64, defaultTimeout: Duration? = nil) {
+            self.size = size
+            self.queueCapacity = queueCapacity
+            self.defaultTimeout = defaultTimeout
+        }
+    }
+
+    /// The config every predictor of the pool was built from.
+    public let config: Config
+    /// The model's inputs, in the engine's order.
+    public let inputs: [TensorInfo]
+    /// The model's outputs, in the engine's order.
+    public let outputs: [TensorInfo]
+    /// The options the pool was made with.
+    public let options: Options
+    let core: PoolCore
+
+    /// Loads the model once, clones it `options.size - 1` times and starts one thread per predictor.
+    ///
+    /// - Throws: ``PaddleError/Code/invalidArgument`` for a size below 1 or a negative queue capacity or
+    ///   timeout; otherwise what ``Predictor/init(config:onStateChange:)`` and ``Predictor/clone()`` throw.
+    public init(config: Config, options: Options = Options()) throws(PaddleError) {
+        guard options.size >= 1 else {
+            throw PaddleError(.invalidArgument, "a predictor pool needs a size of at least 1, \(options.size) given")
+        }
+        guard options.queueCapacity >= 0 else {
+            throw PaddleError(
+                .invalidArgument, "the queue capacity must be at least 0, \(options.queueCapacity) given")
+        }
+        if let timeout = options.defaultTimeout, timeout <= .zero {
+            throw PaddleError(.invalidArgument, "the default timeout must be positive, \(timeout) given")
+        }
+        let first = try Predictor(config: config)
+        var predictors = [first]
+        do throws(PaddleError) {
+            for _ in 1..<options.size { predictors.append(try first.clone()) }
+        } catch {
+            for predictor in predictors.reversed() { predictor.destroy() }
+            throw error
+        }
+        self.config = config
+        self.inputs = first.inputs
+        self.outputs = first.outputs
+        self.options = options
+        core = PoolCore(size: options.size, capacity: options.queueCapacity)
+        let handoffs = predictors.map(PredictorHandoff.init)
+        predictors.removeAll()
+        for (index, handoff) in handoffs.enumerated() {
+            core.startWorker(index: index, handoff: handoff, label: "paddle-pool")
+        }
+    }
+
+    /// A pool of `size` predictors with the default queue and no default timeout.
+    public convenience init(config: Config, size: Int) throws(PaddleError) {
+        try self.init(config: config, options: Options(size: size))
+    }
+
+    deinit {
+        core.close()
+    }
+
+    /// Predictors (and threads) in the pool.
+    public var size: Int { core.size }
+
+    /// Current load and counters.
+    public var statistics: PoolStatistics { core.statistics }
+
+    /// Whether ``shutdown()`` has been called (the pool takes no new work).
+    public var isShutDown: Bool { core.isClosing }
+
+    /// Runs the model on a free predictor and returns copies of the requested outputs (all by default).
+    ///
+    /// Inputs are checked against ``inputs`` before the call waits, so a malformed request fails at once.
+    ///
+    /// - Parameters:
+    ///   - inputs: One tensor per model input, by name.
+    ///   - outputs: The outputs to return; `nil` for all.
+    ///   - deadline: The latest time the run may start; `nil` for now + ``Options/defaultTimeout`` (if any).
+    /// - Throws: `.overloaded` (queue full), `.timedOut`, `.cancelled`, `.shutdown`, or what
+    ///   ``Predictor/run(_:outputs:transfer:)`` throws (`.unknownName`, `.invalidArgument`, `.dtypeMismatch`,
+    ///   `.shapeMismatch`, `.engineFailure`).
+    public func run(
+        _ inputs: [String: Tensor], outputs: [String]? = nil, deadline: ContinuousClock.Instant? = nil
+    ) async throws(PaddleError) -> [String: Tensor] {
+        try check(inputs: inputs, outputs: outputs)
+        do {
+            return try await withPredictor(deadline: deadline) { predictor in
+                try predictor.run(inputs, outputs: outputs)
+            }
+        } catch let error as PaddleError {
+            throw error
+        } catch {
+            throw PaddleError(.engineFailure, "unexpected error: \(error)")
+        }
+    }
+
+    /// Calls `body` with exclusive use of one predictor, on that predictor's pool thread.
+    ///
+    /// Use it for several runs that must share one predictor, or for zero-copy reading of outputs with
+    /// ``Predictor/run(_:transfer:withOutputs:)``. `body` blocks a pool thread, not the caller; it must not
+    /// keep the predictor (it cannot: a `Predictor` is not `Sendable`) and must not call
+    /// ``Predictor/destroy()`` (if it does, the pool loads the model again for that thread).
+    ///
+    /// - Parameters:
+    ///   - deadline: The latest time `body` may start; `nil` for now + ``Options/defaultTimeout`` (if any).
+    ///   - body: The work; what it returns or throws is returned or thrown here.
+    /// - Throws: ``PaddleError`` `.overloaded`, `.timedOut`, `.cancelled`, `.shutdown`, or what `body` throws.
+    public func withPredictor<R: Sendable>(
+        deadline: ContinuousClock.Instant? = nil, _ body: @escaping @Sendable (Predictor) throws -> R
+    ) async throws -> R {
+        let deadline = deadline ?? options.defaultTimeout.map { ContinuousClock.now + $0 }
+        let job = PoolCall(deadline: deadline, body: body)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, any Error>) in
+                job.continuation = continuation
+                if let error = core.submit(job) { job.fail(error) }
+            }
+        } onCancel: {
+            core.cancel(job)
+        }
+    }
+
+    /// Refuses new calls (they fail with ``PaddleError/Code/shutdown``), waits for running and queued calls to
+    /// finish, then releases every predictor and its thread. Safe to call more than once and from several tasks.
+    public func shutdown() async {
+        await core.shutdown()
+    }
+
+    private func check(inputs given: [String: Tensor], outputs names: [String]?) throws(PaddleError) {
+        for name in given.keys where !inputs.contains(where: { $0.name == name }) {
+            throw PaddleError(
+                .unknownName, "the model has no input \(name) (inputs: \(inputs.map(\.name).joined(separator: ", ")))")
+        }
+        for info in inputs {
+            guard let tensor = given[info.name] else {
+                throw PaddleError(.invalidArgument, "input \(info.name) is missing")
+            }
+            try info.validate(tensor)
+        }
+        for name in names ?? [] where !outputs.contains(where: { $0.name == name }) {
+            throw PaddleError(
+                .unknownName,
+                "the model has no output \(name) (outputs: \(outputs.map(\.name).joined(separator: ", ")))")
+        }
+    }
+}

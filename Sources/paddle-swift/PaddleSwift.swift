@@ -1,0 +1,44 @@
+import ArgumentParser
+import PaddleInference
+
+/// The `paddle-swift` command: Paddle models from Swift, with no Python.
+@main
+struct PaddleSwift: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "paddle-swift",
+        abstract: "Run and serve Paddle Inference models from Swift, with no Python.",
+        subcommands: [InfoCommand.self, RunCommand.self]
+    )
+}
+
+/// Options shared by the commands that build a predictor.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "CPU math threads per predictor.")
+    var threads: Int = 1
+
+    @Option(help: "oneDNN acceleration: on, off, or auto (off for PIR .json models, on otherwise).")
+    var onednn: OnOff = .auto
+
+    @Option(help: "The params file, when it is not beside the program file with the same stem.")
+    var params: String?
+
+    enum OnOff: String, ExpressibleByArgument, CaseIterable {
+        case on, off, auto
+    }
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// A config for `model` with these options.
+    func config(model: String) throws -> Config {
+        var config = try Config(model: model, params: params)
+        config.cpuThreads = threads
+        switch onednn {
+        case .on: config.oneDNN = true
+        case .off: config.oneDNN = false
+        case .auto: config.oneDNN = nil
+        }
+        return config
+    }
+}
