@@ -141,7 +141,14 @@ extern "C" pds_status pds_predictor_io_info(pds_predictor *predictor, bool is_ou
             is_output ? s.PredictorGetOutputNames(engine) : s.PredictorGetInputNames(engine);
         StringMapShapes shapes =
             is_output ? s.PredictorGetOutputTensorShape(engine) : s.PredictorGetInputTensorShape(engine);
-        StringMapTypes types = is_output ? s.PredictorGetOutputTypes(engine) : s.PredictorGetInputTypes(engine);
+        // The engine's type query throws for some element types (float64 and bool outputs of ProgramDesc
+        // models in 3.3.1); report those as unknown (-1) rather than failing.
+        StringMapTypes types;
+        try {
+            types = is_output ? s.PredictorGetOutputTypes(engine) : s.PredictorGetInputTypes(engine);
+        } catch (...) {
+            types.clear();
+        }
 
         auto *infos = static_cast<pds_io_info *>(std::calloc(names.size() ? names.size() : 1, sizeof(pds_io_info)));
         if (!infos) throw std::bad_alloc();

@@ -166,8 +166,19 @@ extern "C" char *io_probe(const char *prog, const char *params, const char *dir,
       Types in_types, out_types;
       String in_error, out_error;
       bool in_ok = true, out_ok = true;
-      try { in_types = PredictorInputTypes(predictor); } catch (const std::exception &e) { in_ok = false; in_error = e.what(); }
-      try { out_types = PredictorOutputTypes(predictor); } catch (const std::exception &e) { out_ok = false; out_error = e.what(); }
+      // Legacy programs throw here for float64 and bool outputs ("Unsupported data type ... get output dtype").
+      try {
+        in_types = PredictorInputTypes(predictor);
+      } catch (const std::exception &e) {
+        in_ok = false;
+        in_error = e.what();
+      }
+      try {
+        out_types = PredictorOutputTypes(predictor);
+      } catch (const std::exception &e) {
+        out_ok = false;
+        out_error = e.what();
+      }
       out = "{\"ok\": true, \"inputs\": ";
       AppendIo(out, in_names, in_shapes, in_ok ? &in_types : nullptr);
       out += ", \"outputs\": ";

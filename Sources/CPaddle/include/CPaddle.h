@@ -114,7 +114,7 @@ pds_status pds_predictor_clone(pds_predictor *_Nonnull predictor, pds_predictor 
                                char *_Nullable *_Nullable error);
 void pds_predictor_destroy(pds_predictor *_Nullable predictor);
 
-/** One input or output: name, shape (-1 = dynamic) and element type. */
+/** One input or output: name, shape (-1 = dynamic) and element type (-1 when the engine cannot tell). */
 typedef struct pds_io_info {
     char *_Nonnull name;
     int64_t *_Nullable shape;

@@ -135,7 +135,8 @@ enum Native {
             return Predictor(raw: out)
         }
 
-        func ioInfo(outputs: Bool) throws(PaddleError) -> [TensorInfo] {
+        /// Names, shapes and (where the engine knows them) element types of the inputs or outputs.
+        func ioInfo(outputs: Bool) throws(PaddleError) -> [(name: String, shape: [Int], dataType: DataType?)] {
             var infos: UnsafeMutablePointer<pds_io_info>? = nil
             var count = 0
             try check("cannot read the model's \(outputs ? "outputs" : "inputs")") {
@@ -146,10 +147,7 @@ enum Native {
             return (0..<count).map { i in
                 let info = infos[i]
                 let shape = (0..<info.rank).map { Int(info.shape![$0]) }
-                // The engine reports FLOAT32 for types it does not know; an unknown number is reported the same.
-                return TensorInfo(
-                    name: String(cString: info.name), shape: shape,
-                    dataType: DataType(engineValue: info.dtype) ?? .float32)
+                return (String(cString: info.name), shape, DataType(engineValue: info.dtype))
             }
         }
 

@@ -41,10 +41,13 @@ final class PoolCore: Sendable {
 
     /// Starts worker `index` on a new thread that owns the predictor in `handoff`.
     func startWorker(index: Int, handoff: PredictorHandoff, label: String) {
+        let name = "\(label)-\(index)"
         let thread = Thread { [self] in
+            // Named from inside: on Linux a name set before `start()` is not applied (the thread would inherit
+            // its creator's name, such as a cooperative-pool thread's).
+            Thread.current.name = name
             workerLoop(index: index, predictor: handoff.take())
         }
-        thread.name = "\(label)-\(index)"
         thread.stackSize = 8 << 20
         thread.start()
     }

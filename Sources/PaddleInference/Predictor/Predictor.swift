@@ -60,8 +60,14 @@ public final class Predictor {
                     .modelFile, "cannot load the model \(Self.describe(config.source))",
                     engineMessage: error.engineMessage)
             }
-            self.inputs = try native.ioInfo(outputs: false)
-            self.outputs = try native.ioInfo(outputs: true)
+            // Element types: the program's own declarations win (the engine's queries are incomplete in 3.3.1),
+            // then the engine's answer.
+            let declared = ProgramTypes.read(config.source)
+            func describe(_ entries: [(name: String, shape: [Int], dataType: DataType?)]) -> [TensorInfo] {
+                entries.map { TensorInfo(name: $0.name, shape: $0.shape, dataType: declared[$0.name] ?? $0.dataType ?? .float32) }
+            }
+            self.inputs = describe(try native.ioInfo(outputs: false))
+            self.outputs = describe(try native.ioInfo(outputs: true))
             self.native = native
         } catch {
             state = .failed(error)

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: sets up the runtime, models and Python oracles, generates the
+# test fixtures (small models plus Python paddle.inference outputs), then runs `swift test`.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+bash scripts/setup.sh
+bash scripts/setup-oracle.sh
+home=${PADDLE_SWIFT_HOME:-$repo/.paddle}
+"$home/venv-oracle/bin/python" scripts/oracle/make_fixtures.py --out "$repo/.fixtures"
+if [ -x scripts/setup-client-tests.sh ] || [ -f scripts/setup-client-tests.sh ]; then
+  bash scripts/setup-client-tests.sh
+fi
+
+swift build --build-tests
+swift test --skip-build "$@"
