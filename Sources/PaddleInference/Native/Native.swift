@@ -1,4 +1,5 @@
 import CPaddle
+import Foundation
 
 // The one file that calls the C shim. Every call goes through `Native.check`, so raw status codes and C strings
 // never leave this file; the rest of the library sees `PaddleError`s and Swift types.
@@ -113,12 +114,19 @@ enum Native {
 
     // MARK: Predictor
 
+    /// Serialises predictor creation and cloning across the process: Paddle 3.3.1 registers PIR types in
+    /// process-wide tables while it loads a program, and two threads loading PIR programs at once fail with
+    /// "storage class already registered". Runs are not serialised.
+    static let creationLock = NSLock()
+
     /// Owns an engine predictor (`pds_predictor`). Not thread-safe: one caller at a time.
     final class Predictor {
         let raw: OpaquePointer
 
         init(config: Native.Config) throws(PaddleError) {
             var out: OpaquePointer? = nil
+            creationLock.lock()
+            defer { creationLock.unlock() }
             try check("cannot create a predictor") { pds_predictor_create(config.raw, &out, $0) }
             guard let out else { throw PaddleError(.engineFailure, "the engine returned no predictor") }
             raw = out
@@ -130,6 +138,8 @@ enum Native {
 
         func clone() throws(PaddleError) -> Predictor {
             var out: OpaquePointer? = nil
+            creationLock.lock()
+            defer { creationLock.unlock() }
             try check("cannot clone the predictor") { pds_predictor_clone(raw, &out, $0) }
             guard let out else { throw PaddleError(.engineFailure, "the engine returned no clone") }
             return Predictor(raw: out)

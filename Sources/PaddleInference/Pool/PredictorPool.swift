@@ -43,6 +43,9 @@ public final class PredictorPool: Sendable {
         public var queueCapacity: Int = 64
         /// The deadline given to calls that pass none, counted from the call; `nil` for no deadline.
         public var defaultTimeout: Duration? = nil
+        /// When `true`, every predictor loads the model itself instead of being cloned from the first, so nothing
+        /// is shared between them (used by the benchmarks to measure what cloning saves). Default `false`.
+        public var independentPredictors: Bool = false
 
         public init(size: Int = 1, queueCapacity: Int = 64, defaultTimeout: Duration? = nil) {
             self.size = size
@@ -79,7 +82,9 @@ public final class PredictorPool: Sendable {
         let first = try Predictor(config: config)
         var predictors = [first]
         do throws(PaddleError) {
-            for _ in 1..<options.size { predictors.append(try first.clone()) }
+            for _ in 1..<options.size {
+                predictors.append(options.independentPredictors ? try Predictor(config: config) : try first.clone())
+            }
         } catch {
             for predictor in predictors.reversed() { predictor.destroy() }
             throw error

@@ -14,7 +14,7 @@ extension Tensor {
     /// - Throws: ``PaddleError/Code/invalidArgument`` for a malformed file, a Fortran-order or big-endian array,
     ///   or a dtype the engine does not have.
     public init(npy data: Data, as override: DataType? = nil) throws(PaddleError) {
-        let header = try NumPyHeader.parse(data)
+        let header = try NumPyHeader.parse(data, bitsAsBFloat16: override == .bfloat16)
         var dataType = header.dataType
         if let override, override != dataType {
             guard override == .bfloat16, dataType.byteSize == 2 else {
@@ -111,7 +111,8 @@ struct NumPyHeader {
         }
     }
 
-    static func parse(_ data: Data) throws(PaddleError) -> NumPyHeader {
+    /// Parses the header. `bitsAsBFloat16` reads 2-byte integer arrays (`<u2`, `<i2`) as bfloat16 bit patterns.
+    static func parse(_ data: Data, bitsAsBFloat16: Bool = false) throws(PaddleError) -> NumPyHeader {
         let bytes = [UInt8](data.prefix(12))
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8) else {
             throw PaddleError(.invalidArgument, "not a .npy file (bad magic)")
@@ -139,7 +140,8 @@ struct NumPyHeader {
             let shapeText = value(of: "shape", in: text)
         else { throw PaddleError(.invalidArgument, "malformed .npy header: \(text)") }
         guard fortran == "False" else { throw PaddleError(.invalidArgument, "Fortran-order .npy arrays are not supported") }
-        guard let type = dataType(for: descr) else {
+        let bitPattern = bitsAsBFloat16 && (descr == "<u2" || descr == "<i2")
+        guard let type = bitPattern ? .bfloat16 : dataType(for: descr) else {
             throw PaddleError(.dtypeMismatch, ".npy dtype \(descr) is not an engine element type (or is big-endian)")
         }
         let dims = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()"))

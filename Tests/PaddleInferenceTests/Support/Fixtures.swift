@@ -1,0 +1,171 @@
+import Foundation
+import PaddleInference
+import Testing
+
+/// Paths of the repository, its models, and the oracle fixtures made by `scripts/test.sh`.
+enum Fixtures {
+    static let repo: String = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    static var models: String {
+        ProcessInfo.processInfo.environment["PADDLE_SWIFT_MODELS"] ?? repo + "/.paddle/models"
+    }
+
+    static var root: String {
+        ProcessInfo.processInfo.environment["PADDLE_SWIFT_FIXTURES"] ?? repo + "/.fixtures"
+    }
+
+    static var recV4: String { models + "/ppocrv4/ch_PP-OCRv4_rec_infer" }
+    static var detV4: String { models + "/ppocrv4/ch_PP-OCRv4_det_infer" }
+    static var clsV2: String { models + "/ppocrv4/ch_ppocr_mobile_v2_cls_infer" }
+    static var detV5: String { models + "/ppocrv5/PP-OCRv5_mobile_det" }
+    static var recV5: String { models + "/ppocrv5/PP-OCRv5_mobile_rec" }
+
+    /// A generated model's folder.
+    static func model(_ name: String) -> String { root + "/models/" + name }
+
+    /// The oracle manifest. Fails (not skips) when it is missing: `scripts/test.sh` makes it.
+    static func manifest() throws -> Manifest {
+        let path = root + "/manifest.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FixtureMissing(path: path)
+        }
+        return try JSONDecoder().decode(Manifest.self, from: data)
+    }
+
+    struct FixtureMissing: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "\(path) is missing: run scripts/test.sh (it generates the oracle fixtures)" }
+    }
+
+    /// A fresh temporary folder.
+    static func temporaryDirectory() throws -> String {
+        let dir = NSTemporaryDirectory() + "paddle-swift-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// A deterministic float tensor in [-1, 1).
+    static func randomFloats(shape: [Int], seed: UInt64) throws -> Tensor {
+        var state = seed &* 6364136223846793005 &+ 1442695040888963407
+        let count = shape.reduce(1, *)
+        var values = [Float](repeating: 0, count: count)
+        for i in 0..<count {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            values[i] = Float(state >> 40) / Float(1 << 24) * 2 - 1
+        }
+        return try Tensor(shape: shape, scalars: values)
+    }
+}
+
+/// `.fixtures/manifest.json`, as written by scripts/oracle/make_fixtures.py.
+struct Manifest: Decodable {
+    struct TensorFile: Decodable {
+        let name: String
+        let dtype: DataType
+        let shape: [Int]
+        let file: String
+    }
+    struct Model: Decodable {
+        let program: String?
+        let params: String?
+        let dir: String?
+        let format: String
+    }
+    struct EngineConfig: Decodable {
+        let threads: Int
+        let onednn: Bool
+        let ir_optim: Bool
+        let memory_optim: Bool
+    }
+    struct Case: Decodable, CustomTestStringConvertible {
+        let name: String
+        let model: Model
+        let engine: EngineConfig
+        let inputs: [TensorFile]
+        let outputs: [TensorFile]
+        let tolerance: Double
+        var testDescription: String { name }
+        enum CodingKeys: String, CodingKey { case name, model, engine = "config", inputs, outputs, tolerance }
+    }
+    struct Declared: Decodable {
+        struct IO: Decodable {
+            let name: String
+            let dtype: DataType
+            let shape: [Int]
+        }
+        let program: String?
+        let params: String?
+        let dir: String?
+        let format: String
+        let inputs: [IO]
+        let outputs: [IO]
+    }
+    let paddle_version: String
+    let cases: [Case]
+    let models: [String: Declared]
+}
+
+extension Manifest.Case {
+    /// The config the oracle used.
+    func config() throws -> Config {
+        var config: Config
+        if let program = model.program {
+            config = try Config(model: program, params: model.params)
+        } else {
+            config = try Config(model: model.dir!)
+        }
+        config.cpuThreads = engine.threads
+        config.oneDNN = engine.onednn
+        config.irOptim = engine.ir_optim
+        config.memoryOptim = engine.memory_optim
+        return config
+    }
+
+    func inputTensors() throws -> [String: Tensor] {
+        var inputs: [String: Tensor] = [:]
+        for input in self.inputs {
+            inputs[input.name] = try Tensor(npyFile: Fixtures.root + "/" + input.file, as: input.dtype)
+        }
+        return inputs
+    }
+}
+
+/// The largest absolute difference between two tensors of the same type and shape, as Double.
+func maxAbsDifference(_ a: Tensor, _ b: Tensor) throws -> Double {
+    #expect(a.shape == b.shape)
+    #expect(a.dataType == b.dataType)
+    let x = try doubles(a)
+    let y = try doubles(b)
+    guard x.count == y.count else { return .infinity }
+    var worst = 0.0
+    for (p, q) in zip(x, y) {
+        if p.isNaN != q.isNaN { return .infinity }
+        if !p.isNaN { worst = max(worst, abs(p - q)) }
+    }
+    return worst
+}
+
+/// The elements of any tensor widened to Double.
+func doubles(_ t: Tensor) throws -> [Double] {
+    switch t.dataType {
+    case .float32: try t.scalars(as: Float.self).map(Double.init)
+    case .float64: try t.scalars(as: Double.self)
+    case .float16: try t.scalars(as: Float16.self).map { Double(Float($0)) }
+    case .bfloat16: try t.scalars(as: BFloat16.self).map { Double($0.floatValue) }
+    case .int64: try t.scalars(as: Int64.self).map(Double.init)
+    case .int32: try t.scalars(as: Int32.self).map(Double.init)
+    case .uint8: try t.scalars(as: UInt8.self).map(Double.init)
+    case .int8: try t.scalars(as: Int8.self).map(Double.init)
+    case .bool: try t.scalars(as: Bool.self).map { $0 ? 1 : 0 }
+    }
+}
+
+/// Resident set size of this process, in bytes (Linux /proc).
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
