@@ -130,9 +130,18 @@ enum Native {
             try check("cannot create a predictor") { pds_predictor_create(config.raw, &out, $0) }
             guard let out else { throw PaddleError(.engineFailure, "the engine returned no predictor") }
             raw = out
+            parent = nil
         }
 
-        private init(raw: OpaquePointer) { self.raw = raw }
+        /// The predictor this one was cloned from, kept alive for as long as the clone: clones of ProgramDesc
+        /// models share their parent's scope and engine caches, and running a clone after its parent was
+        /// destroyed fails inside oneDNN.
+        private let parent: Predictor?
+
+        private init(raw: OpaquePointer, parent: Predictor) {
+            self.raw = raw
+            self.parent = parent
+        }
 
         deinit { pds_predictor_destroy(raw) }
 
@@ -142,7 +151,7 @@ enum Native {
             defer { creationLock.unlock() }
             try check("cannot clone the predictor") { pds_predictor_clone(raw, &out, $0) }
             guard let out else { throw PaddleError(.engineFailure, "the engine returned no clone") }
-            return Predictor(raw: out)
+            return Predictor(raw: out, parent: self)
         }
 
         /// Names, shapes and (where the engine knows them) element types of the inputs or outputs.

@@ -79,7 +79,7 @@ public struct PoolResults<Inputs: AsyncSequence>: AsyncSequence where Inputs.Ele
     }
 
     /// The submitted runs of one iterator; cancels those still pending when the iterator goes away.
-    public final class InFlightRuns {
+    final class InFlightRuns {
         var tasks: Deque<Task<[String: Tensor], any Error>> = []
 
         func cancelAll() {
