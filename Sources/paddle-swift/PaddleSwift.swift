@@ -7,7 +7,7 @@ struct PaddleSwift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paddle-swift",
         abstract: "Run and serve Paddle Inference models from Swift, with no Python.",
-        subcommands: [InfoCommand.self, RunCommand.self]
+        subcommands: [InfoCommand.self, RunCommand.self, BenchCommand.self, OCRCommand.self, ServeCommand.self]
     )
 }
 
