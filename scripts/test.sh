@@ -14,4 +14,11 @@ if [ -x scripts/setup-client-tests.sh ] || [ -f scripts/setup-client-tests.sh ];
 fi
 
 swift build --build-tests
-swift test --skip-build "$@"
+if [ $# -gt 0 ]; then
+  exec swift test --skip-build "$@"
+fi
+# Tests that measure this process's memory (RSS) run on their own afterwards, so that no other test allocates
+# beside them.
+memory_tests='LifetimeTests|run_1000Runs_releaseEveryTensorAndKeepMemoryFlat'
+swift test --skip-build --skip "$memory_tests"
+swift test --skip-build --filter "$memory_tests"
