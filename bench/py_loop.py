@@ -39,6 +39,7 @@ def main():
     p.add_argument("--iterations", type=int, default=0)
     p.add_argument("--repeats", type=int, default=1)
     p.add_argument("--hold", action="store_true")
+    p.add_argument("--memory-optim", type=int, default=0)
     a = p.parse_args()
 
     config = inference.Config(a.program, a.params)
@@ -49,7 +50,7 @@ def main():
     else:
         config.disable_mkldnn()
     config.switch_ir_optim(True)
-    config.enable_memory_optim(False)
+    config.enable_memory_optim(bool(a.memory_optim))
     config.disable_glog_info()
     predictor = inference.create_predictor(config)
     shape = [int(d) for d in a.shape.split("x")]

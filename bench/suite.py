@@ -126,12 +126,13 @@ def proc_memory(pid):
     return field(f"/proc/{pid}/status", "VmRSS"), field(f"/proc/{pid}/smaps_rollup", "Pss")
 
 
-def python_workers(python, key, count=4):
+def python_workers(python, key, count=4, memory_optim=False):
     """Starts `count` Python workers on `key`, waits until all are loaded and warm, and sums their memory."""
     m = MODELS[key]
     program, params = model_files(key)
     procs = [subprocess.Popen([python, str(ROOT / "bench/py_loop.py"), str(program), str(params), "--shape",
-                               m["shape"], "--threads", "1", "--onednn", str(m["onednn"]), "--warmup", "8", "--hold"],
+                               m["shape"], "--threads", "1", "--onednn", str(m["onednn"]), "--warmup", "8", "--hold",
+                               "--memory-optim", "1" if memory_optim else "0"],
                               env=ENV, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                               text=True) for _ in range(count)]
     try:
@@ -226,8 +227,11 @@ def measure(binary, raw, python):
         row["swiftPool4"] = swift(binary, key, "--pool-size", 4, "--concurrency", 4, iterations=16, warmup=4)
         row["swiftIndependent4"] = swift(binary, key, "--pool-size", 4, "--concurrency", 4, "--independent",
                                          iterations=16, warmup=4)
+        row["swiftPool4MemOpt"] = swift(binary, key, "--pool-size", 4, "--concurrency", 4, "--memory-optim",
+                                        iterations=16, warmup=4)
         if python:
             row["python4"] = python_workers(python, key)
+            row["python4MemOpt"] = python_workers(python, key, memory_optim=True)
         memory[key] = row
     results["memory"] = memory
     results["loadAfter"] = loadavg()
@@ -388,6 +392,21 @@ def report(results):
                          f" | PSS {mib(row['swiftIndependent4']['pssBytes'])} | | | | "
                          f"PSS vs PSS: {fmt(row['swiftPool4']['pssBytes'] / py['pssBytes'], 3)}x | |")
     lines += ["", "*Per clone* is (pool of 4 - pool of 1) / 3: what each extra predictor costs.", "",
+              "With the engine's memory optimisation on (`Config.memoryOptim`, `enable_memory_optim()`; RapidOCR "
+              "turns it on) on both sides, which reuses intermediate buffers:", "",
+              "| model | Swift pool of 4 clones | 4 Python (sum RSS) | 4 Python (sum PSS) | pool of 4 / Python RSS "
+              "| target |", "|---|---|---|---|---|---|"]
+    for key in ["rec_v4", "rec_v5"]:
+        row = results["memory"][key]
+        if "swiftPool4MemOpt" not in row:
+            continue
+        p4 = row["swiftPool4MemOpt"]["rssBytes"]
+        py = row.get("python4MemOpt")
+        ratio = p4 / py["rssBytes"] if py else float("nan")
+        lines.append(f"| {MODELS[key]['label']} | {mib(p4)} MiB (PSS {mib(row['swiftPool4MemOpt']['pssBytes'])}) | "
+                     f"{mib(py['rssBytes']) if py else '-'} MiB | {mib(py['pssBytes']) if py else '-'} MiB | "
+                     f"{fmt(ratio, 3)}x | <= 0.35x {verdict(ratio <= 0.35)} |")
+    lines += ["",
               "![memory](benchmarks-memory.svg)", ""]
 
     notes = ROOT / "bench" / "NOTES.md"
