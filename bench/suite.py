@@ -86,7 +86,7 @@ def swift(binary, key, *extra, seconds=None, iterations=None, warmup=None):
     m = MODELS[key]
     cmd = [binary, "bench", m["dir"], "--json", "--no-progress", "--threads", 1,
            "--onednn", "on" if m["onednn"] else "off", "--shape", m["shape"],
-           "--warmup", m["warmup"] if warmup is None else warmup]
+           "--memory-optim", "off", "--warmup", m["warmup"] if warmup is None else warmup]
     cmd += ["--iterations", iterations] if iterations else ["--duration", seconds or m["seconds"]]
     return run_json(cmd + list(extra))
 
@@ -227,7 +227,7 @@ def measure(binary, raw, python):
         row["swiftPool4"] = swift(binary, key, "--pool-size", 4, "--concurrency", 4, iterations=16, warmup=4)
         row["swiftIndependent4"] = swift(binary, key, "--pool-size", 4, "--concurrency", 4, "--independent",
                                          iterations=16, warmup=4)
-        row["swiftPool4MemOpt"] = swift(binary, key, "--pool-size", 4, "--concurrency", 4, "--memory-optim",
+        row["swiftPool4MemOpt"] = swift(binary, key, "--pool-size", 4, "--concurrency", 4, "--memory-optim", "on",
                                         iterations=16, warmup=4)
         if python:
             row["python4"] = python_workers(python, key)

@@ -19,8 +19,9 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "oneDNN acceleration: on, off, or auto (off for PIR .json models, on otherwise).")
     var onednn: OnOff = .auto
 
-    @Flag(name: .customLong("memory-optim"), help: "Turn on the engine's memory-reuse optimisation.")
-    var memoryOptim = false
+    @Option(name: .customLong("memory-optim"),
+            help: "The engine's memory-reuse optimisation: on, off, or auto (on except for PIR .json models).")
+    var memoryOptim: OnOff = .auto
 
     @Option(help: "The params file, when it is not beside the program file with the same stem.")
     var params: String?
@@ -37,7 +38,11 @@ struct EngineOptions: ParsableArguments {
     func config(model: String) throws -> Config {
         var config = try Config(model: model, params: params)
         config.cpuThreads = threads
-        config.memoryOptim = memoryOptim
+        switch memoryOptim {
+        case .on: config.memoryOptim = true
+        case .off: config.memoryOptim = false
+        case .auto: config.memoryOptim = nil
+        }
         switch onednn {
         case .on: config.oneDNN = true
         case .off: config.oneDNN = false

@@ -47,3 +47,38 @@ struct OracleTests {
         #expect(predictor.inputs.map(\.shape) == declared.inputs.map(\.shape))
     }
 }
+
+/// With the engine's memory optimisation on (ProgramDesc models; PIR ones cannot use it), outputs still equal the oracle's and the engine never writes into
+/// input tensors that it reads in place.
+@Suite("Oracle with memory optimisation")
+struct MemoryOptimOracleTests {
+    @Test(arguments: OracleTests.cases.filter { $0.model.format != "json" })
+    func run_memoryOptim_matchesOracleAndKeepsInputs(_ testCase: Manifest.Case) throws {
+        var config = try testCase.config()
+        config.memoryOptim = true
+        let predictor = try Predictor(config: config)
+        let inputs = try testCase.inputTensors()
+        let snapshot = try inputs.mapValues { try doubles($0) }
+        for _ in 0..<2 {
+            let outputs = try predictor.run(inputs)
+            for expected in testCase.outputs {
+                let oracle = try Tensor(npyFile: Fixtures.root + "/" + expected.file, as: expected.dtype)
+                let actual = try #require(outputs[expected.name])
+                #expect(try maxAbsDifference(actual, oracle) <= testCase.tolerance, "\(testCase.name) \(expected.name)")
+            }
+        }
+        for (name, tensor) in inputs {
+            #expect(try doubles(tensor) == snapshot[name]!, "input \(name) of \(testCase.name) changed")
+        }
+    }
+}
+
+extension MemoryOptimOracleTests {
+    @Test func memoryOptim_onPIRModel_throwsUnsupported() throws {
+        var config = try Config(model: Fixtures.detV5)
+        #expect(config.resolvedMemoryOptim == false)
+        config.memoryOptim = true
+        #expect(throws: PaddleError.self) { _ = try Predictor(config: config) }
+        #expect(try Config(model: Fixtures.recV4).resolvedMemoryOptim == true)
+    }
+}
