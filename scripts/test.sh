@@ -9,9 +9,7 @@ bash scripts/setup.sh
 bash scripts/setup-oracle.sh
 home=${PADDLE_SWIFT_HOME:-$repo/.paddle}
 "$home/venv-oracle/bin/python" scripts/oracle/make_fixtures.py --out "$repo/.fixtures"
-if [ -x scripts/setup-client-tests.sh ] || [ -f scripts/setup-client-tests.sh ]; then
-  bash scripts/setup-client-tests.sh
-fi
+bash scripts/setup-client-tests.sh
 
 swift build --build-tests
 if [ $# -gt 0 ]; then
@@ -22,3 +20,6 @@ fi
 memory_tests='LifetimeTests|run_1000Runs_releaseEveryTensorAndKeepMemoryFlat'
 swift test --skip-build --skip "$memory_tests"
 swift test --skip-build --filter "$memory_tests"
+
+# The KServe v2 conformance suite, driven by the real tritonclient against the built `paddle-swift serve`.
+"${CLIENT_TESTS_VENV:-$repo/.venv-client-tests}/bin/pytest" -q tests/triton

@@ -1,0 +1,202 @@
+import Logging
+import PaddleInference
+
+/// One loaded version of a model: its predictor pool, metadata, batching, rate limit and statistics.
+///
+/// Thread-safe; shared by every request for this version.
+public final class ModelInstance: Sendable {
+    public let key: ModelKey
+    public let configuration: ModelConfiguration
+    /// Inputs as served (the engine's declarations with the configuration's overrides).
+    public let inputs: [TensorInfo]
+    /// Outputs as served.
+    public let outputs: [TensorInfo]
+    public let pool: PredictorPool
+    public let statistics = ModelStatistics()
+    let metrics: ModelMetrics
+    let batcher: DynamicBatcher?
+    let rateLimiter: TokenBucket?
+
+    /// Loads the model at `path` (blocking: call off the cooperative pool).
+    init(key: ModelKey, path: String, configuration: ModelConfiguration, metrics: ServingMetrics) throws(ServingError) {
+        self.key = key
+        self.configuration = configuration
+        let pool: PredictorPool
+        do {
+            pool = try PredictorPool(
+                config: try configuration.engineConfig(model: path), options: configuration.poolOptions)
+        } catch {
+            throw ServingError(.badRequest, "cannot load model '\(key.name)' version \(key.version): \(error)")
+        }
+        self.pool = pool
+        self.inputs = try ModelConfiguration.apply(configuration.inputs, to: pool.inputs, kind: "input")
+        self.outputs = try ModelConfiguration.apply(configuration.outputs, to: pool.outputs, kind: "output")
+        let modelMetrics = metrics.model(name: key.name, version: key.version)
+        self.metrics = modelMetrics
+        modelMetrics.poolSize.set(Double(pool.size))
+        let statistics = self.statistics
+        if let batching = configuration.dynamicBatching, let maxBatch = configuration.maxBatchSize, maxBatch > 1 {
+            batcher = DynamicBatcher(
+                pool: pool, maxBatchSize: maxBatch, preferredBatchSizes: batching.preferredBatchSizes ?? [],
+                maxQueueDelay: .microseconds(batching.maxQueueDelayUs ?? 1000)
+            ) { size, infer in
+                statistics.recordExecution(batchSize: size, infer: infer)
+                modelMetrics.batchSize.record(Double(size))
+            }
+        } else {
+            batcher = nil
+        }
+        rateLimiter = configuration.rateLimit.map {
+            TokenBucket(rate: $0.requestsPerSecond, capacity: $0.burst ?? max(Int($0.requestsPerSecond), 1))
+        }
+    }
+
+    /// Updates the pool gauges (called when metrics are scraped).
+    func refreshGauges() {
+        let stats = pool.statistics
+        metrics.poolBusy.set(Double(stats.busy))
+        metrics.poolQueued.set(Double(stats.queued))
+        metrics.poolSize.set(Double(stats.size))
+    }
+
+    /// Runs a decoded request and returns the response to encode.
+    ///
+    /// - Parameter decodeTime: Time spent decoding the request (reported as `compute_input`).
+    /// - Throws: ``ServingError`` (400 for inputs that do not fit, 429 rate limit, 503 overload or shutdown).
+    public func infer(_ request: InferenceRequest, decodeTime: Duration = .zero) async throws(ServingError)
+        -> InferenceResponse
+    {
+        let start = ContinuousClock.now
+        if let rateLimiter, let wait = rateLimiter.acquire(now: start) {
+            metrics.rateLimited.increment()
+            throw .rateLimited(model: key.name, retryAfter: Int(wait.components.seconds) + 1)
+        }
+        do {
+            let response = try await execute(request, start: start, decodeTime: decodeTime)
+            metrics.success.increment()
+            metrics.requestDuration.record(ContinuousClock.now - start + decodeTime)
+            return response
+        } catch {
+            let total = ContinuousClock.now - start + decodeTime
+            statistics.recordFailure(total: total)
+            metrics.failure.increment()
+            metrics.requestDuration.record(total)
+            throw error
+        }
+    }
+
+    private func execute(
+        _ request: InferenceRequest, start: ContinuousClock.Instant, decodeTime: Duration
+    ) async throws(ServingError) -> InferenceResponse {
+        let tensors = try validate(request)
+        let requested = try requestedOutputs(request)
+        let deadline = request.timeoutMicroseconds.map { start + .microseconds($0) }
+        let queue: Duration
+        let infer: Duration
+        let results: [String: Tensor]
+        do {
+            if let batcher, let batch = DynamicBatcher.batchSize(of: tensors, limit: configuration.maxBatchSize ?? 1) {
+                let result = try await batcher.submit(tensors, batch: batch, deadline: deadline)
+                (results, queue, infer) = (result.outputs, result.queue, result.infer)
+            } else {
+                let names = requested.map(\.name)
+                let measured = try await pool.withPredictor(deadline: deadline) { predictor in
+                    let began = ContinuousClock.now
+                    let outputs = try predictor.run(tensors, outputs: names)
+                    return (outputs, began, ContinuousClock.now - began)
+                }
+                results = measured.0
+                queue = measured.1 - start
+                infer = measured.2
+                statistics.recordExecution(batchSize: tensors.values.first?.shape.first ?? 1, infer: infer)
+                metrics.batchSize.record(Double(tensors.values.first?.shape.first ?? 1))
+            }
+        } catch {
+            throw ServingError.from(error)
+        }
+        metrics.queueDuration.record(queue)
+        metrics.computeDuration.record(infer)
+        let encodeStart = ContinuousClock.now
+        var outputs: [InferenceResponse.Output] = []
+        for output in requested {
+            guard let tensor = results[output.name] else { throw .internalError }
+            outputs.append(
+                InferenceResponse.Output(
+                    name: output.name, tensor: tensor, binary: output.binaryData ?? request.binaryDataOutput))
+        }
+        let response = InferenceResponse(
+            modelName: key.name, modelVersion: String(key.version), id: request.id, outputs: outputs)
+        statistics.recordSuccess(
+            total: ContinuousClock.now - start + decodeTime, queue: queue, input: decodeTime, infer: infer,
+            output: ContinuousClock.now - encodeStart)
+        return response
+    }
+
+    /// Checks the request's inputs against the served declarations and returns them by name.
+    func validate(_ request: InferenceRequest) throws(ServingError) -> [String: Tensor] {
+        var tensors: [String: Tensor] = [:]
+        for input in request.inputs {
+            guard let info = inputs.first(where: { $0.name == input.name }) else {
+                throw .badRequest(
+                    "model '\(key.name)' has no input '\(input.name)' (inputs: \(inputs.map(\.name).joined(separator: ", ")))")
+            }
+            let tensor = input.tensor
+            guard tensor.dataType == info.dataType else {
+                throw .badRequest(
+                    "input '\(info.name)' of model '\(key.name)' expects datatype \(info.dataType.kserveName), "
+                        + "\(tensor.dataType.kserveName) given")
+            }
+            if !info.shape.isEmpty {
+                guard tensor.shape.count == info.shape.count,
+                    zip(info.shape, tensor.shape).allSatisfy({ $0 < 0 || $0 == $1 })
+                else {
+                    throw .badRequest(
+                        "input '\(info.name)' of model '\(key.name)' expects shape \(info.shape), \(tensor.shape) given")
+                }
+            }
+            guard !tensor.shape.contains(0) else {
+                throw .badRequest("input '\(info.name)' has an empty dimension in shape \(tensor.shape)")
+            }
+            if let maxBatch = configuration.maxBatchSize, maxBatch > 0, let batch = tensor.shape.first, batch > maxBatch {
+                throw .badRequest(
+                    "input '\(info.name)' has batch size \(batch), more than model '\(key.name)' accepts (\(maxBatch))")
+            }
+            tensors[info.name] = tensor
+        }
+        for info in inputs where tensors[info.name] == nil {
+            throw .badRequest("model '\(key.name)' needs input '\(info.name)', which the request does not give")
+        }
+        return tensors
+    }
+
+    private func requestedOutputs(_ request: InferenceRequest) throws(ServingError) -> [InferenceRequest.RequestedOutput] {
+        guard let requested = request.outputs, !requested.isEmpty else {
+            return outputs.map { InferenceRequest.RequestedOutput(name: $0.name, binaryData: nil) }
+        }
+        for output in requested where !outputs.contains(where: { $0.name == output.name }) {
+            throw .badRequest(
+                "model '\(key.name)' has no output '\(output.name)' (outputs: \(outputs.map(\.name).joined(separator: ", ")))")
+        }
+        return requested
+    }
+
+    /// Runs the model once on inputs made from the served declarations (dynamic dimensions become 1 for the
+    /// batch and 32 otherwise, or the configuration's dims), so the first real request does not pay for set-up.
+    func warmUp(logger: Logger) async {
+        var tensors: [String: Tensor] = [:]
+        for info in inputs {
+            let shape = info.shape.enumerated().map { axis, size in size >= 0 ? size : (axis == 0 ? 1 : 32) }
+            guard let tensor = try? Tensor(shape: shape, dataType: info.dataType, initializingWith: { $0.initializeMemory(as: UInt8.self, repeating: 0) }) else {
+                return
+            }
+            tensors[info.name] = tensor
+        }
+        do {
+            _ = try await pool.run(tensors)
+        } catch {
+            logger.warning(
+                "warm-up run failed; serving anyway",
+                metadata: ["model": "\(key.name)", "version": "\(key.version)", "error": "\(error)"])
+        }
+    }
+}

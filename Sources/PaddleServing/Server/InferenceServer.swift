@@ -1,0 +1,109 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The inference server: a model repository served over the KServe v2 protocol with Triton's extensions.
+///
+/// ```swift
+/// let repository = ModelRepository(root: "models")
+/// let server = InferenceServer(repository: repository, configuration: .init(port: 8000))
+/// try await server.run()    // loads, warms up, serves; drains and exits on SIGTERM/SIGINT
+/// ```
+///
+/// Other routes (for example `POST /v1/ocr`) are added with ``addRoutes(_:)`` before the server starts.
+/// Lifecycle: `GET /v2/health/live` answers as soon as the port is bound; `/v2/health/ready` only once every
+/// model has loaded and warmed up, and false again from the moment a shutdown signal arrives. In-flight requests
+/// then finish (for at most ``ServingConfiguration/drainTimeout``), the models are unloaded, and ``run()``
+/// returns.
+public struct InferenceServer: Sendable {
+    public let repository: ModelRepository
+    public let configuration: ServingConfiguration
+    public let state: ServerState
+    public let logger: Logger
+    private var extraRoutes: [@Sendable (Router<ServingContext>) -> Void] = []
+
+    public init(
+        repository: ModelRepository, configuration: ServingConfiguration = ServingConfiguration(),
+        logger: Logger = Logger(label: "paddle.serving")
+    ) {
+        self.repository = repository
+        self.configuration = configuration
+        self.state = ServerState()
+        self.logger = logger
+    }
+
+    /// Adds routes to the router this server builds (for example the OCR endpoint).
+    public mutating func addRoutes(_ install: @escaping @Sendable (Router<ServingContext>) -> Void) {
+        extraRoutes.append(install)
+    }
+
+    /// The router with every protocol route, the error middleware and request logging.
+    public func makeRouter() -> Router<ServingContext> {
+        let router = Router(context: ServingContext.self)
+        router.add(middleware: LogRequestsMiddleware(.debug))
+        router.add(middleware: ServingErrorMiddleware())
+        ServingRoutes(
+            repository: repository, state: state, configuration: configuration,
+            responses: ServingResponses(compressionThreshold: configuration.compressionThreshold)
+        ).register(on: router)
+        for install in extraRoutes { install(router) }
+        return router
+    }
+
+    /// The Hummingbird application (without the model-loading service); tests drive it with `app.test`.
+    public func makeApplication(onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in })
+        -> some ApplicationProtocol
+    {
+        Application(
+            router: makeRouter(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [FlushBeforeCloseHandler()])),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
+            logger: logger)
+    }
+
+    /// The service that loads and warms up the models, marks the server ready, and marks it not ready as soon as
+    /// a graceful shutdown begins.
+    public var lifecycleService: some Service { ModelLifecycleService(repository: repository, state: state, logger: logger) }
+
+    /// Runs the server until SIGTERM or SIGINT, then drains and unloads the models.
+    ///
+    /// - Parameter onServerRunning: Called with the bound port once the server listens.
+    public func run(onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) async throws {
+        let app = makeApplication(onServerRunning: onServerRunning)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: app),
+                .init(service: lifecycleService),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.drainTimeout
+        let group = ServiceGroup(configuration: groupConfiguration)
+        do {
+            try await group.run()
+        } catch {
+            logger.warning("server stopped with an error", metadata: ["error": "\(error)"])
+        }
+        await repository.shutdown()
+        logger.info("server stopped")
+    }
+}
+
+/// Loads the models, then waits for a graceful shutdown and marks the server not ready at once.
+struct ModelLifecycleService: Service {
+    let repository: ModelRepository
+    let state: ServerState
+    let logger: Logger
+
+    func run() async throws {
+        try await repository.loadAll()
+        state.markStarted()
+        logger.info("server ready", metadata: ["models": "\(repository.readyInstances().map { $0.key.description })"])
+        try? await gracefulShutdown()
+        state.markDraining()
+        logger.info("shutting down: readiness is false, draining in-flight requests")
+    }
+}

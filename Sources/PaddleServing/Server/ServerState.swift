@@ -1,0 +1,21 @@
+import Synchronization
+
+/// Whether the server is ready: models loaded and warmed up, and not draining.
+///
+/// Thread-safe (two atomics). Readiness goes false the moment draining starts.
+public final class ServerState: Sendable {
+    private let started = Atomic<Bool>(false)
+    private let draining = Atomic<Bool>(false)
+
+    public init() {}
+
+    /// Marks start-up (loading and warm-up) as done.
+    public func markStarted() { started.store(true, ordering: .releasing) }
+    /// Marks the start of a graceful shutdown.
+    public func markDraining() { draining.store(true, ordering: .releasing) }
+
+    public var isStarted: Bool { started.load(ordering: .acquiring) }
+    public var isDraining: Bool { draining.load(ordering: .acquiring) }
+    /// Started and not draining.
+    public var isReady: Bool { isStarted && !isDraining }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PaddleInference
+import PaddleServing
+
+/// `paddle-swift serve`: the KServe v2 / Triton-compatible inference server.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve Paddle models over the KServe v2 / Open Inference Protocol (Triton-compatible).",
+        discussion: """
+            With --model-repository DIR, serves every model in DIR laid out as <model>/<version>/ with an optional \
+            <model>/config.yaml. With --model PATH, serves one model. With neither, serves the PP-OCR models \
+            installed by scripts/setup.sh.
+            """)
+
+    @Option(name: .long, help: "A model repository folder (<model>/<version>/ layout).")
+    var modelRepository: String?
+
+    @Option(name: .long, help: "One model folder or program file to serve.")
+    var model: String?
+
+    @Option(name: .long, help: "The served name of --model (default: its folder name).")
+    var modelName: String?
+
+    @Option(name: .long, help: "A YAML configuration for --model.")
+    var modelConfig: String?
+
+    @Option(name: .long, help: "The address to bind.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "The port to bind (0 picks a free one).")
+    var port: Int = 8000
+
+    @Option(name: .long, help: "The largest request body in bytes (413 beyond).")
+    var maxBodyBytes: Int = 64 << 20
+
+    @Option(name: .long, help: "Seconds in-flight requests may take to finish after SIGTERM/SIGINT.")
+    var drainTimeout: Int = 30
+
+    @Option(name: .long, help: "Log level (trace, debug, info, notice, warning, error, critical).")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        if modelRepository != nil && model != nil {
+            throw ValidationError("give --model-repository or --model, not both")
+        }
+        if modelConfig != nil && model == nil { throw ValidationError("--model-config needs --model") }
+        if modelName != nil && model == nil { throw ValidationError("--model-name needs --model") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
+        guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must be >= 0") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "paddle.serving")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let repository: ModelRepository
+        if let modelRepository {
+            repository = ModelRepository(root: modelRepository, logger: logger)
+        } else if let model {
+            let configuration = try modelConfig.map { try ModelConfiguration.load(file: $0) } ?? ModelConfiguration()
+            let name = modelName ?? configuration.name ?? Self.defaultName(for: model)
+            repository = ModelRepository(
+                models: [.init(name: name, versions: [1: model], configuration: configuration)], logger: logger)
+        } else {
+            repository = ModelRepository(models: try Self.defaultModels(), logger: logger)
+        }
+        let server = InferenceServer(
+            repository: repository,
+            configuration: ServingConfiguration(
+                host: host, port: port, maxBodyBytes: maxBodyBytes, drainTimeout: .seconds(drainTimeout)),
+            logger: logger)
+        let announcer = logger
+        try await server.run { port in
+            announcer.info("listening", metadata: ["address": "http://\(host):\(port.map(String.init) ?? "?")"])
+        }
+    }
+
+    static func defaultName(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let isDirectory = (try? url.resourceValues(forKeys: [.isDirectoryKey]))?.isDirectory ?? false
+        return isDirectory ? url.lastPathComponent : url.deletingLastPathComponent().lastPathComponent
+    }
+
+    /// The PP-OCRv4 models fetched by `scripts/setup.sh`.
+    static func defaultModels() throws -> [ModelRepository.ModelSpec] {
+        let candidates = [
+            ProcessInfo.processInfo.environment["PADDLE_SWIFT_HOME"].map { $0 + "/models/ppocrv4" },
+            FileManager.default.currentDirectoryPath + "/.paddle/models/ppocrv4",
+        ].compactMap { $0 }
+        guard let folder = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw ValidationError(
+                "no --model-repository or --model given, and the PP-OCR models are not installed "
+                    + "(looked in \(candidates.joined(separator: ", "))); run scripts/setup.sh")
+        }
+        return ["ch_PP-OCRv4_det_infer", "ch_PP-OCRv4_rec_infer", "ch_ppocr_mobile_v2_cls_infer"].map { name in
+            ModelRepository.ModelSpec(name: name, versions: [1: folder + "/" + name])
+        }
+    }
+}
