@@ -145,9 +145,12 @@ import Testing
     }
 
     @Test func withPredictor_runsOnADedicatedPoolThread() async throws {
-        let pool = try PredictorPool(config: try Self.config(), size: 2)
-        let name = try await pool.withPredictor { _ in Thread.current.name ?? "" }
-        #expect(name.hasPrefix("paddle-pool-"))
+        let pool = try PredictorPool(config: try Self.config(), size: 1)
+        // Every call of a one-predictor pool runs on the same dedicated thread, never on the caller's.
+        let first = try await pool.withPredictor { _ in UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))) }
+        let second = try await pool.withPredictor { _ in UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))) }
+        #expect(first == second)
+        #expect(first != UInt(pthread_self()))
         await pool.shutdown()
     }
 

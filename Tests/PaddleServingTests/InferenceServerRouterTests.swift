@@ -240,7 +240,7 @@ import Testing
     }
 
     @Test func rateLimit_beyondBurst_returns429WithRetryAfter() async throws {
-        let server = try await TestModels.makeServer(config: "rate_limit:\n  requests_per_second: 0.5\n  burst: 1\nwarmup: false\n")
+        let server = try await TestModels.makeServer(config: "rate_limit:\n  requests_per_second: 0.001\n  burst: 1\nwarmup: false\n")
         try await Application(router: server.makeRouter()).test(.router) { client in
             try await client.execute(uri: "/v2/models/cls/infer", method: .post, body: TestModels.jsonInferBody()) {
                 #expect($0.status == .ok)

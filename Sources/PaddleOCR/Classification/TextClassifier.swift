@@ -1,0 +1,46 @@
+import PaddleInference
+
+/// Text-line direction classification (RapidOCR `TextClassifier`): lines ordered by aspect ratio, batched,
+/// and rotated 180° when the model says "180" with a probability strictly above the threshold.
+struct TextClassifier: Sendable {
+    let runner: ModelRunner
+    let options: OCROptions.Classification
+
+    /// Per line: the label index (0 = "0", 1 = "180") and its probability.
+    struct Label: Sendable, Equatable {
+        var label: Int
+        var score: Float
+        var text: String { label == 1 ? "180" : "0" }
+    }
+
+    /// Returns the (possibly rotated) lines and their labels, in the input order.
+    func classify(_ crops: [OCRImage]) async throws(OCRError) -> ([OCRImage], [Label]) {
+        var lines = crops
+        var labels = [Label](repeating: Label(label: 0, score: 0), count: crops.count)
+        let order = LineTensor.orderByAspect(crops)
+        var start = 0
+        while start < order.count {
+            let batch = Array(order[start..<min(start + options.batchSize, order.count)])
+            let h = options.imageHeight, w = options.imageWidth
+            let values = LineTensor.batch(batch.map { crops[$0] }, height: h, width: w)
+            let out = try await runner.run(shape: [batch.count, 3, h, w], values: values)
+            let probs: [Float]
+            do { probs = try out.scalars(as: Float.self) } catch {
+                throw OCRError(.inference, "cannot read classifier output", underlying: error)
+            }
+            let classes = out.shape.last ?? 0
+            guard out.shape.first == batch.count, classes >= 2, probs.count == batch.count * classes else {
+                throw OCRError(.invalidModel, "classifier output expected [\(batch.count), 2], got \(out.shape)")
+            }
+            for (k, index) in batch.enumerated() {
+                var best = 0
+                for c in 1..<classes where probs[k * classes + c] > probs[k * classes + best] { best = c }
+                let score = probs[k * classes + best]
+                labels[index] = Label(label: best, score: score)
+                if best == 1 && score > options.threshold { lines[index] = lines[index].rotated180() }
+            }
+            start += options.batchSize
+        }
+        return (lines, labels)
+    }
+}

@@ -1,0 +1,141 @@
+/// Every parameter of the PP-OCR pipeline. The defaults are RapidOCR-paddle 1.4.5's (`config.yaml`) with the
+/// PP-OCRv4 models; ``ppocrV5`` gives the PP-OCRv5 mobile models with their own post-processing defaults.
+///
+/// ```swift
+/// var options = OCROptions()
+/// options.detection.boxThreshold = 0.6
+/// let pipeline = try OCRPipeline(options: options)
+/// ```
+public struct OCROptions: Sendable, Equatable {
+    /// Which PP-OCR generation of detection/recognition models to use.
+    public enum ModelVersion: String, Sendable, CaseIterable, Equatable {
+        /// `ch_PP-OCRv4_det_infer` + `ch_PP-OCRv4_rec_infer` + `ppocr_keys_v1.txt` (the reference's models).
+        case v4
+        /// `PP-OCRv5_mobile_det` + `PP-OCRv5_mobile_rec` (PIR `.json` programs; dictionary from `inference.yml`).
+        case v5
+    }
+
+    /// Where the models are and how the engine runs them.
+    public struct Models: Sendable, Equatable {
+        /// Model generation (default ``ModelVersion/v4``).
+        public var version: ModelVersion = .v4
+        /// Folder holding `ppocrv4/` and `ppocrv5/`; `nil` = ``OCRModelLocator/defaultModelsDirectory()``.
+        public var directory: String? = nil
+        /// Explicit model paths (a folder or program file); `nil` = derived from ``version`` and ``directory``.
+        public var detectionModel: String? = nil
+        public var classificationModel: String? = nil
+        public var recognitionModel: String? = nil
+        /// Explicit dictionary (`.txt` one character per line, or a PaddleX `inference.yml`/`config.json`).
+        public var dictionary: String? = nil
+        /// Math-library threads per predictor (default 1, like the reference).
+        public var cpuThreads: Int = 1
+        /// Predictors per model, i.e. how many images can run a stage at the same time (default 1).
+        public var poolSize: Int = 1
+        /// oneDNN on/off; `nil` = the engine default (on for `.pdmodel`, off for PIR `.json`, which requires it off).
+        public var oneDNN: Bool? = nil
+        public init() {}
+    }
+
+    /// The global pre-step (RapidOCR `Global` section).
+    public struct Preprocessing: Sendable, Equatable {
+        /// Longest side above this is scaled down to it (then both sides rounded to multiples of 32).
+        public var maxSideLength: Int = 2000
+        /// Shortest side below this is scaled up to it (then rounded to multiples of 32).
+        public var minSideLength: Int = 30
+        /// Images this tall or less get letterboxed (black bands above and below).
+        public var minHeight: Int = 30
+        /// Images wider than this ratio (w/h) get letterboxed.
+        public var widthHeightRatio: Double = 8
+        /// Apply the JPEG EXIF orientation when decoding bytes (the reference ignores it).
+        public var applyEXIFOrientation: Bool = true
+        public init() {}
+    }
+
+    /// DB text detection.
+    public struct Detection: Sendable, Equatable {
+        public enum LimitType: String, Sendable, Equatable {
+            /// Scale up so that the shortest side is at least ``Detection/limitSideLength``.
+            case min
+            /// Scale down so that the longest side is at most ``Detection/limitSideLength``.
+            case max
+        }
+        public var limitSideLength: Int = 736
+        public var limitType: LimitType = .min
+        /// Per-channel (B,G,R) normalisation: `(x/255 - mean) / std`.
+        public var mean: [Float] = [0.5, 0.5, 0.5]
+        public var std: [Float] = [0.5, 0.5, 0.5]
+        /// Probability above which a pixel is text.
+        public var threshold: Float = 0.3
+        /// Minimum mean probability inside a box.
+        public var boxThreshold: Float = 0.5
+        public var maxCandidates: Int = 1000
+        /// Box expansion: `distance = area * ratio / perimeter`.
+        public var unclipRatio: Double = 1.6
+        /// 2x2 dilation of the binary map.
+        public var useDilation: Bool = true
+        public init() {}
+    }
+
+    /// Text-line direction classification (0° / 180°).
+    public struct Classification: Sendable, Equatable {
+        public var enabled: Bool = true
+        public var imageHeight: Int = 48
+        public var imageWidth: Int = 192
+        public var batchSize: Int = 6
+        /// A line is flipped when classified "180" with a probability strictly above this.
+        public var threshold: Float = 0.9
+        public init() {}
+    }
+
+    /// CTC text recognition.
+    public struct Recognition: Sendable, Equatable {
+        public var imageHeight: Int = 48
+        public var imageWidth: Int = 320
+        public var batchSize: Int = 6
+        /// Lines whose mean character probability is below this are dropped from the results.
+        public var textScore: Float = 0.5
+        public init() {}
+    }
+
+    public var models = Models()
+    public var preprocessing = Preprocessing()
+    public var detection = Detection()
+    public var classification = Classification()
+    public var recognition = Recognition()
+
+    /// RapidOCR-paddle 1.4.5 defaults with the PP-OCRv4 models.
+    public init() {}
+
+    /// PP-OCRv5 mobile models with PaddleOCR 3.x's detection settings for them (ImageNet mean/std, shortest side
+    /// raised to at least 64 instead of 736, box threshold 0.6, unclip ratio 1.5); the direction classifier stays
+    /// the mobile v2 one and the rest of the pipeline is RapidOCR's.
+    public static var ppocrV5: OCROptions {
+        var options = OCROptions()
+        options.models.version = .v5
+        options.detection.mean = [0.485, 0.456, 0.406]
+        options.detection.std = [0.229, 0.224, 0.225]
+        options.detection.limitSideLength = 64
+        options.detection.boxThreshold = 0.6
+        options.detection.unclipRatio = 1.5
+        return options
+    }
+
+    /// Checks ranges; throws ``OCRError/Code/invalidOption`` naming the first bad field.
+    public func validate() throws(OCRError) {
+        func check(_ ok: Bool, _ what: String) throws(OCRError) {
+            if !ok { throw OCRError(.invalidOption, what) }
+        }
+        try check(models.cpuThreads >= 1, "models.cpuThreads must be >= 1, got \(models.cpuThreads)")
+        try check(models.poolSize >= 1, "models.poolSize must be >= 1, got \(models.poolSize)")
+        try check(preprocessing.maxSideLength >= 32, "preprocessing.maxSideLength must be >= 32")
+        try check(preprocessing.minSideLength >= 1, "preprocessing.minSideLength must be >= 1")
+        try check(detection.limitSideLength >= 32, "detection.limitSideLength must be >= 32")
+        try check(detection.mean.count == 3 && detection.std.count == 3, "detection.mean/std need 3 values")
+        try check(!detection.std.contains(0), "detection.std must not contain 0")
+        try check(detection.maxCandidates >= 1, "detection.maxCandidates must be >= 1")
+        try check(detection.unclipRatio > 0, "detection.unclipRatio must be > 0")
+        try check(classification.batchSize >= 1 && recognition.batchSize >= 1, "batch sizes must be >= 1")
+        try check(classification.imageHeight >= 8 && classification.imageWidth >= 8, "classification image size too small")
+        try check(recognition.imageHeight >= 8 && recognition.imageWidth >= 8, "recognition image size too small")
+    }
+}

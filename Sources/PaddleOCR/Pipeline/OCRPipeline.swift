@@ -1,0 +1,143 @@
+import Foundation
+import PaddleInference
+
+/// The PP-OCR pipeline: DB text detection, direction classification and CTC recognition, as RapidOCR-paddle
+/// 1.4.5 does it (see `OCROptions` for every parameter).
+///
+/// Thread-safety: `Sendable`; call ``recognize(imageData:)`` / ``recognize(image:)`` from any number of tasks.
+/// Each model sits behind a ``PredictorPool`` of ``OCROptions/Models/poolSize`` predictors whose engine work
+/// runs on the pool's own threads, never on Swift's cooperative pool. Pre- and post-processing run on the
+/// calling task.
+///
+/// ```swift
+/// let ocr = try OCRPipeline(options: OCROptions())
+/// let result = try await ocr.recognize(imageData: Data(contentsOf: url))
+/// for line in result.results { print(line.text, line.score) }
+/// ```
+public final class OCRPipeline: Sendable {
+    /// The options the pipeline was built with.
+    public let options: OCROptions
+    /// The resolved model files.
+    public let paths: OCRModelLocator.Paths
+    let detector: TextDetector
+    let classifier: TextClassifier?
+    let recognizer: TextRecognizer
+
+    /// Loads the three models (synchronously; this takes a second or so).
+    /// - Throws: ``OCRError`` `.invalidOption`, `.modelNotFound`, `.invalidModel`, `.dictionaryMismatch`.
+    public init(options: OCROptions = OCROptions()) throws(OCRError) {
+        try options.validate()
+        let paths = try OCRModelLocator.paths(for: options.models)
+        self.options = options
+        self.paths = paths
+        let dictionary = try CharacterDictionary(contentsOfFile: paths.dictionary)
+        detector = TextDetector(runner: try ModelRunner(path: paths.detection, options: options.models), options: options.detection)
+        classifier =
+            options.classification.enabled
+            ? TextClassifier(runner: try ModelRunner(path: paths.classification, options: options.models), options: options.classification)
+            : nil
+        let rec = try ModelRunner(path: paths.recognition, options: options.models)
+        if let classes = rec.pool.outputs.first?.shape.last, classes > 0, classes != dictionary.count {
+            throw OCRError(
+                .dictionaryMismatch,
+                "recognition model \(paths.recognition) has \(classes) classes, dictionary \(paths.dictionary) gives \(dictionary.count)")
+        }
+        recognizer = TextRecognizer(runner: rec, options: options.recognition, decoder: CTCDecoder(dictionary: dictionary))
+    }
+
+    /// Decodes JPEG/PNG bytes (honouring EXIF orientation unless ``OCROptions/Preprocessing/applyEXIFOrientation``
+    /// is off) and recognises the text.
+    /// - Throws: ``OCRError`` `.invalidImage` for undecodable data, `.inference` when the engine fails.
+    public func recognize(imageData: Data) async throws(OCRError) -> OCRResult {
+        let image = try OCRImage(decoding: imageData, applyEXIFOrientation: options.preprocessing.applyEXIFOrientation)
+        return try await recognize(image: image)
+    }
+
+    /// Recognises the text of a decoded image.
+    public func recognize(image: OCRImage) async throws(OCRError) -> OCRResult {
+        try await run(image).result
+    }
+
+    /// Releases the predictors after in-flight calls finish. The pipeline cannot be used afterwards.
+    public func shutdown() async {
+        await detector.runner.shutdown()
+        await classifier?.runner.shutdown()
+        await recognizer.runner.shutdown()
+    }
+
+    /// Every intermediate of one run (used by the tests against the reference's `stages`).
+    struct Trace: Sendable {
+        struct Line: Sendable {
+            var detectorBox: [PointF]
+            var box: [PointF]
+            var cropHeight: Int
+            var cropWidth: Int
+            var cls: TextClassifier.Label?
+            var text: String
+            var score: Double
+            var kept: Bool
+        }
+        var prepared: PreparedImage
+        var detectorInputShape: [Int]
+        var lines: [Line] = []
+    }
+
+    func run(_ image: OCRImage) async throws(OCRError) -> (result: OCRResult, trace: Trace) {
+        let clock = ContinuousClock()
+        var timings = OCRTimings()
+        let prepared = try PreparedImage(image, options: options.preprocessing)
+        var start = clock.now
+        let detection = try await detector.detect(prepared.image)
+        timings.detection = seconds(clock.now - start)
+        var trace = Trace(prepared: prepared, detectorInputShape: detection.inputShape)
+        guard !detection.boxes.isEmpty else { return (OCRResult(results: [], timings: timings), trace) }
+
+        var crops: [OCRImage] = []
+        var boxes: [[PointF]] = []
+        for box in detection.boxes {
+            guard let crop = LineCropper.crop(prepared.image, box: box) else { continue }
+            crops.append(crop)
+            boxes.append(box)
+        }
+        if let classifier {
+            start = clock.now
+            let (rotated, l) = try await classifier.classify(crops)
+            timings.classification = seconds(clock.now - start)
+            trace.lines.reserveCapacity(crops.count)
+            for i in crops.indices { trace.lines.append(Self.traceLine(boxes[i], crops[i], l[i])) }
+            crops = rotated
+        } else {
+            for i in crops.indices { trace.lines.append(Self.traceLine(boxes[i], crops[i], nil)) }
+        }
+        start = clock.now
+        let texts = try await recognizer.recognize(crops)
+        timings.recognition = seconds(clock.now - start)
+
+        var lines: [OCRLine] = []
+        for i in crops.indices {
+            let original = prepared.originalPoints(boxes[i], originalWidth: image.width, originalHeight: image.height)
+            let kept = texts[i].score >= Double(options.recognition.textScore)
+            trace.lines[i].box = original
+            trace.lines[i].text = texts[i].text
+            trace.lines[i].score = texts[i].score
+            trace.lines[i].kept = kept
+            if kept {
+                lines.append(
+                    OCRLine(
+                        box: original.map { OCRPoint(x: Double($0.x), y: Double($0.y)) }, text: texts[i].text,
+                        score: texts[i].score))
+            }
+        }
+        return (OCRResult(results: lines, timings: timings), trace)
+    }
+
+    private static func traceLine(_ box: [PointF], _ crop: OCRImage, _ label: TextClassifier.Label?) -> Trace.Line {
+        Trace.Line(
+            detectorBox: box, box: box, cropHeight: crop.height, cropWidth: crop.width, cls: label, text: "", score: 0,
+            kept: false)
+    }
+
+    private func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
