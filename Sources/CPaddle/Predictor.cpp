@@ -257,6 +257,42 @@ extern "C" pds_status pds_predictor_output_data(pds_predictor *predictor, const 
     });
 }
 
+extern "C" pds_status pds_predictor_output_view(pds_predictor *predictor, const char *name, int64_t *shape,
+                                                size_t *rank, int32_t *dtype, const void **data, size_t *count,
+                                                char **error) {
+    return with_predictor(predictor, error, [&](const Symbols &s, void *engine) -> pds_status {
+        if (!name || !shape || !rank || !dtype || !data || !count) {
+            return fail(error, PDS_ERR_INVALID_ARGUMENT, "null argument");
+        }
+        TensorHandle handle(s, s.PredictorGetOutputHandle(engine, name));
+        if (!handle.get()) return fail(error, PDS_ERR_ENGINE, std::string("no output handle for ") + name);
+        std::vector<int> dims = s.TensorShape(handle.get());
+        const size_t capacity = *rank;
+        *rank = dims.size();
+        if (dims.size() > capacity) return fail(error, PDS_ERR_INVALID_ARGUMENT, "shape buffer too small");
+        size_t elements = 1;
+        for (size_t i = 0; i < dims.size(); ++i) {
+            shape[i] = dims[i];
+            elements *= static_cast<size_t>(dims[i] < 0 ? 0 : dims[i]);
+        }
+        const int type = s.TensorType(handle.get());
+        if (!valid_dtype(type)) return fail(error, PDS_ERR_ENGINE, "output has an unknown element type");
+        *dtype = type;
+        *data = nullptr;
+        *count = 0;
+        if (elements == 0) return PDS_OK;
+        int place = 0;
+        int size = 0;
+        *data = s.TensorData[type](handle.get(), &place, &size);
+        *count = size < 0 ? 0 : static_cast<size_t>(size);
+        if (*count != elements) {
+            return fail(error, PDS_ERR_ENGINE, "output " + std::string(name) + " holds " + std::to_string(*count) +
+                                                   " elements, its shape says " + std::to_string(elements));
+        }
+        return PDS_OK;
+    });
+}
+
 extern "C" pds_status pds_predictor_clear_intermediate(pds_predictor *predictor, char **error) {
     return with_predictor(predictor, error, [&](const Symbols &s, void *engine) -> pds_status {
         s.PredictorClearIntermediateTensor(engine);

@@ -152,6 +152,15 @@ pds_status pds_predictor_copy_output(pds_predictor *_Nonnull predictor, const ch
 pds_status pds_predictor_output_data(pds_predictor *_Nonnull predictor, const char *_Nonnull name, int32_t dtype,
                                      const void *_Nullable *_Nonnull data, size_t *_Nonnull count,
                                      char *_Nullable *_Nullable error);
+/**
+ * Shape, element type and zero-copy bytes of output `name`, from one handle: `shape` (capacity `*rank` in,
+ * actual rank out), `*dtype`, `*data` (borrowed until the next run, set_input or destroy on this predictor) and
+ * `*count` elements.
+ */
+pds_status pds_predictor_output_view(pds_predictor *_Nonnull predictor, const char *_Nonnull name,
+                                     int64_t *_Nonnull shape, size_t *_Nonnull rank, int32_t *_Nonnull dtype,
+                                     const void *_Nullable *_Nonnull data, size_t *_Nonnull count,
+                                     char *_Nullable *_Nullable error);
 pds_status pds_predictor_clear_intermediate(pds_predictor *_Nonnull predictor, char *_Nullable *_Nullable error);
 pds_status pds_predictor_try_shrink_memory(pds_predictor *_Nonnull predictor, uint64_t *_Nullable released,
                                            char *_Nullable *_Nullable error);

@@ -202,20 +202,23 @@ enum Native {
             return (dims.prefix(rank).map { Int($0) }, type)
         }
 
-        func copyOutput(name: String, dataType: DataType, into buffer: UnsafeMutableRawBufferPointer) throws(PaddleError) {
-            guard let base = buffer.baseAddress else { return }
-            try check("cannot copy output \(name)") {
-                pds_predictor_copy_output(raw, name, dataType.engineValue, base, buffer.count, $0)
-            }
-        }
-
-        func outputData(name: String, dataType: DataType) throws(PaddleError) -> UnsafeRawBufferPointer {
+        /// Shape, type and the engine's own bytes of output `name` (valid until the next run), from one handle.
+        func outputView(name: String) throws(PaddleError) -> (shape: [Int], dataType: DataType, bytes: UnsafeRawBufferPointer) {
+            var dims = [Int64](repeating: 0, count: 16)
+            var rank = dims.count
+            var dtype: Int32 = 0
             var data: UnsafeRawPointer? = nil
             var count = 0
-            try check("cannot read output \(name)") {
-                pds_predictor_output_data(raw, name, dataType.engineValue, &data, &count, $0)
+            try check("cannot read output \(name)") { error in
+                dims.withUnsafeMutableBufferPointer {
+                    pds_predictor_output_view(raw, name, $0.baseAddress!, &rank, &dtype, &data, &count, error)
+                }
             }
-            return UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : count * dataType.byteSize)
+            guard let type = DataType(engineValue: dtype) else {
+                throw PaddleError(.engineFailure, "output \(name) has an unknown element type \(dtype)")
+            }
+            let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : count * type.byteSize)
+            return (dims.prefix(rank).map { Int($0) }, type, bytes)
         }
 
         func clearIntermediate() throws(PaddleError) {

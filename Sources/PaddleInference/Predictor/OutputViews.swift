@@ -16,9 +16,7 @@ public struct OutputViews {
         _ name: String, _ body: (UnsafeRawBufferPointer) throws -> Result
     ) throws -> Result {
         try checkName(name)
-        let native = try predictor.ready()
-        let (_, dataType) = try native.outputShape(name: name)
-        return try body(try native.outputData(name: name, dataType: dataType))
+        return try body(try predictor.ready().outputView(name: name).bytes)
     }
 
     /// Calls `body` with output `name` typed as `Element` (no copy).
@@ -28,12 +26,10 @@ public struct OutputViews {
         _ name: String, as type: Element.Type, _ body: (UnsafeBufferPointer<Element>) throws -> Result
     ) throws -> Result {
         try checkName(name)
-        let native = try predictor.ready()
-        let (_, dataType) = try native.outputShape(name: name)
+        let (_, dataType, bytes) = try predictor.ready().outputView(name: name)
         guard dataType == Element.dataType else {
             throw PaddleError(.dtypeMismatch, "output \(name) holds \(dataType), \(Element.dataType) requested")
         }
-        let bytes = try native.outputData(name: name, dataType: dataType)
         return try body(bytes.assumingMemoryBound(to: Element.self))
     }
 

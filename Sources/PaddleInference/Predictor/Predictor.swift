@@ -175,10 +175,13 @@ extension Predictor {
         guard outputs.contains(where: { $0.name == name }) else {
             throw PaddleError(.unknownName, "the model has no output \(name) (outputs: \(outputNamesText))")
         }
-        let (shape, dataType) = try native.outputShape(name: name)
+        // One engine handle gives shape, type and bytes; the bytes are copied into the new tensor.
+        let (shape, dataType, bytes) = try native.outputView(name: name)
         return try PaddleError.typed {
             try Tensor(shape: shape, dataType: dataType) { buffer in
-                try native.copyOutput(name: name, dataType: dataType, into: buffer)
+                if let source = bytes.baseAddress, buffer.count > 0 {
+                    buffer.baseAddress!.copyMemory(from: source, byteCount: min(buffer.count, bytes.count))
+                }
             }
         }
     }
