@@ -5,7 +5,8 @@ Runs side by side, on the same engine build, thread counts and inputs:
   1. binding overhead: `paddle-swift bench --direct` (and through a pool of 1) vs bench/raw_loop (C++);
   2. Python `paddle.inference` single-thread loop (bench/py_loop.py) on the same models;
   3. pool throughput at concurrency 1, 2, 4, 8 vs the raw C++ loop's best throughput on the same cores;
-  4. memory: a pool of 4 clones vs 4 independent predictors vs 4 Python worker processes.
+  4. memory: a pool of 4 clones vs 4 independent predictors vs 4 Python worker processes;
+  5. (report only) the server benchmark of bench/server/run.sh, read from bench/out/server.json.
 Every timed measurement is repeated; tables show the median of the repeats. Variants are interleaved within each
 repeat so that background load hits them alike.
 
@@ -227,11 +228,15 @@ def measure(binary, raw, python):
         row["swiftPool4"] = swift(binary, key, "--pool-size", 4, "--concurrency", 4, iterations=16, warmup=4)
         row["swiftIndependent4"] = swift(binary, key, "--pool-size", 4, "--concurrency", 4, "--independent",
                                          iterations=16, warmup=4)
-        row["swiftPool4MemOpt"] = swift(binary, key, "--pool-size", 4, "--concurrency", 4, "--memory-optim", "on",
-                                        iterations=16, warmup=4)
+        # Memory optimisation: ProgramDesc models only (Paddle 3.3.1 cannot load PIR models with it).
+        pir = str(MODELS[key]["program"]).endswith(".json")
+        if not pir:
+            row["swiftPool4MemOpt"] = swift(binary, key, "--pool-size", 4, "--concurrency", 4, "--memory-optim",
+                                            "on", iterations=16, warmup=4)
         if python:
             row["python4"] = python_workers(python, key)
-            row["python4MemOpt"] = python_workers(python, key, memory_optim=True)
+            if not pir:
+                row["python4MemOpt"] = python_workers(python, key, memory_optim=True)
         memory[key] = row
     results["memory"] = memory
     results["loadAfter"] = loadavg()
@@ -409,12 +414,196 @@ def report(results):
     lines += ["",
               "![memory](benchmarks-memory.svg)", ""]
 
+    lines += server_section(results)
+    lines += ocr_section()
+
     notes = ROOT / "bench" / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text().strip(), ""]
     lines += ["## Reproduce", "", "```sh", "scripts/setup.sh          # runtime and models", "bench/run.sh",
               "```", "", "Raw results of this run: `bench/out/results.json` (not committed).", ""]
     return "\n".join(lines)
+
+
+def server_section(results):
+    """Section 5 from bench/out/server.json (bench/server/run.sh), against the raw C++ throughput of section 3."""
+    path = OUT / "server.json"
+    lines = ["## 5. Server", ""]
+    if not path.exists():
+        return lines + ["Not measured in this run (`bench/server/run.sh` writes `bench/out/server.json`).", ""]
+    sv = json.loads(path.read_text())
+    load, cold = sv["load"], sv.get("coldStart", {})
+    pool = sv["poolSize"]
+    cs = [str(c) for c in sv["concurrency"]]
+    lines += [f"`paddle-swift serve` (KServe v2, Swift) against the Python server a user would write "
+              f"(`bench/server/py_server.py`: FastAPI 0.165 + uvicorn 0.54 with uvloop/httptools, `paddle.inference`), "
+              f"measured {sv['date']}{' (quick run)' if sv.get('quick') else ''}. Both serve the same model files with "
+              f"the same engine settings (1 math thread per predictor, oneDNN and memory optimisation on, as "
+              f"`paddle-swift serve` resolves them for `.pdmodel` programs) and the same pool size: Swift a "
+              f"`PredictorPool` of {pool} in one process (`pool_size: {pool}`), Python {pool} uvicorn worker "
+              f"processes with one predictor each. Load: {sv['loadGenerator']}, posting one fixed request with the "
+              f"input as a binary tensor (`Inference-Header-Content-Length`, outputs asked as binary too) to "
+              f"127.0.0.1; {sv['secondsPerPoint']:g} s per point, both servers up at once and measured interleaved. "
+              f"wrk shares the 2 cores with the server it loads (the same for both); *server CPU µs/request* is "
+              f"the user+system CPU time of the server's processes during the point divided by the requests served, "
+              f"a figure that other load on the machine disturbs less than QPS. Latency is wrk's (request "
+              f"written to response read, no coordinated-omission correction). Load average before/after: "
+              f"{' '.join(sv['loadBefore'])} / {' '.join(sv['loadAfter'])}.", ""]
+
+    def cpu(point):
+        return fmt(point["serverCpuUsPerRequest"], 0) if "serverCpuUsPerRequest" in point else "-"
+
+    def qps(row, side, c):
+        return row[side][c]["qps"]
+
+    def pct(row, side, c, q):
+        return row[side][c]["latencyMs"][q]
+
+    summary = []
+    for key in ["tiny", "rec_v4"]:
+        row = load.get(key)
+        if not row:
+            continue
+        lines += [f"### {row['label']}", "",
+                  "| concurrency | Swift QPS | Python QPS | Swift / Python | Swift p50 ms | Swift p99 ms | "
+                  "Python p50 ms | Python p99 ms | p99 Swift / Python (<= 0.3x) | server CPU µs/request Swift / "
+                  "Python |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        p99_met = 0
+        for c in cs:
+            ratio = qps(row, "swift", c) / qps(row, "python", c)
+            p99r = pct(row, "swift", c, "p99") / pct(row, "python", c, "p99")
+            p99_met += p99r <= 0.3
+            errors = row["swift"][c]["errors"] + row["python"][c]["errors"]
+            lines.append(f"| {c} | {fmt(qps(row, 'swift', c), 1)} | {fmt(qps(row, 'python', c), 1)} | "
+                         f"{fmt(ratio)}x | {fmt(pct(row, 'swift', c, 'p50'), 3)} | {fmt(pct(row, 'swift', c, 'p99'), 3)} | "
+                         f"{fmt(pct(row, 'python', c, 'p50'), 3)} | {fmt(pct(row, 'python', c, 'p99'), 3)} | "
+                         f"{fmt(p99r, 3)}x {verdict(p99r <= 0.3)}{f' ({errors} errors)' if errors else ''} | "
+                         f"{cpu(row['swift'][c])} / {cpu(row['python'][c])} |")
+        check = row.get("check", {})
+        lines += ["", f"Both servers returned the same outputs for the benchmark request before the load "
+                  f"(max absolute difference {check.get('maxAbsDiff', float('nan')):.1e}).", ""]
+        best_s = max(qps(row, "swift", c) for c in cs)
+        best_p = max(qps(row, "python", c) for c in cs)
+        summary.append((key, row, best_s, best_p, p99_met))
+
+    # Targets
+    lines += ["### Targets", "", "| target | measured | verdict |", "|---|---|---|"]
+    for key, row, best_s, best_p, p99_met in summary:
+        if key == "tiny":
+            ratio = best_s / best_p
+            lines.append(f"| tiny model: QPS >= 3x Python's (peak over concurrency 1-32) | {fmt(best_s, 0)} vs "
+                         f"{fmt(best_p, 0)} req/s = {fmt(ratio)}x (at 32: "
+                         f"{fmt(qps(row, 'swift', cs[-1]) / qps(row, 'python', cs[-1]))}x) | {verdict(ratio >= 3)} |")
+        else:
+            t = results.get("throughput", {}).get("cpp", {})
+            raw = max((median([x["throughput"] for x in runs]) for runs in t.values()), default=float("nan"))
+            ratio = best_s / raw
+            lines.append(f"| PP-OCRv4 rec: QPS >= 0.95x the raw engine's throughput (raw C++, {pool} threads, "
+                         f"section 3) | {fmt(best_s, 2)} req/s vs {fmt(raw, 2)} runs/s = {fmt(ratio, 3)}x | "
+                         f"{verdict(ratio >= 0.95)} |")
+    for key, row, best_s, best_p, p99_met in summary:
+        lines.append(f"| {row['label'].split(',')[0]}: p99 <= 0.3x Python's at the same concurrency | met at "
+                     f"{p99_met} of {len(cs)} concurrencies | {verdict(p99_met == len(cs))} |")
+    batching = load.get("tiny", {}).get("batching")
+    if batching:
+        on = median([x["qps"] for x in batching["on"]])
+        off = median([x["qps"] for x in batching["off"]])
+        lines.append(f"| dynamic batching: >= 1.5x QPS on the tiny model at {batching['connections']} concurrent | "
+                     f"{fmt(on, 0)} vs {fmt(off, 0)} req/s = {fmt(on / off)}x | {verdict(on / off >= 1.5)} |")
+    swift_cold = cold.get(f"swift_pool{pool}")
+    py_cold = cold.get(f"python_{pool}workers")
+    if swift_cold:
+        lines.append(f"| cold start to ready, three PP-OCR models, <= 1.5 s | {fmt(swift_cold['median'], 2)} s "
+                     f"(Python: {fmt(py_cold['median'], 2) if py_cold else '-'} s) | "
+                     f"{verdict(swift_cold['median'] <= 1.5)} |")
+
+    if batching:
+        on_runs, off_runs = batching["on"], batching["off"]
+        cfg = batching["config"]
+        lines += ["", "### Dynamic batching (tiny model, Swift)", "",
+                  f"Concurrency {batching['connections']}; `max_batch_size: {cfg['max_batch_size']}`, "
+                  f"`dynamic_batching: {{preferred_batch_sizes: {cfg['preferred_batch_sizes']}, "
+                  f"max_queue_delay_us: {cfg['max_queue_delay_us']}}}`; median of {len(on_runs)} interleaved runs.",
+                  "", "| batching | QPS | p50 ms | p99 ms | server CPU µs/request | runs (QPS) |",
+                  "|---|---|---|---|---|---|"]
+        for name, runs in [("off", off_runs), ("on", on_runs)]:
+            lines.append(f"| {name} | {fmt(median([x['qps'] for x in runs]), 1)} | "
+                         f"{fmt(median([x['latencyMs']['p50'] for x in runs]), 3)} | "
+                         f"{fmt(median([x['latencyMs']['p99'] for x in runs]), 3)} | "
+                         f"{fmt(median([x.get('serverCpuUsPerRequest', float('nan')) for x in runs]), 0)} | "
+                         f"{', '.join(fmt(x['qps'], 0) for x in runs)} |")
+        if batching.get("executionCount"):
+            lines += ["", f"The batching server ran {batching['inferenceCount']} requests in "
+                      f"{batching['executionCount']} engine runs (mean batch "
+                      f"{batching['inferenceCount'] / batching['executionCount']:.1f})."]
+    json_body = load.get("tiny", {}).get("jsonBody")
+    if json_body:
+        lines += ["", f"Same request as a JSON body (`data` array, JSON outputs), tiny model, concurrency {cs[-1]}: "
+                  f"Swift {fmt(json_body['swift']['qps'], 1)} req/s (p99 {fmt(json_body['swift']['latencyMs']['p99'], 3)}"
+                  f" ms), Python {fmt(json_body['python']['qps'], 1)} req/s (p99 "
+                  f"{fmt(json_body['python']['latencyMs']['p99'], 3)} ms)."]
+
+    lines += ["", "### Cold start", "",
+              "Process start (`Popen`) to the first 200 from `GET /v2/health/ready`, polled every 10 ms, serving "
+              "PP-OCRv4 det, rec and the v2 direction classifier; both servers warm every model up once before "
+              "reporting ready (the Python server's workers each write a marker once loaded and warm; ready means "
+              f"all of them are). Median of {sv['coldRepeats']} runs; RSS is the sum over the server's processes "
+              "once ready.", "",
+              "| server | seconds to ready | runs | RSS at ready | PSS at ready |", "|---|---|---|---|---|"]
+    labels = {f"swift_pool{pool}": f"Swift, pool of {pool} per model", "swift_default":
+              "Swift, `paddle-swift serve` with no options (pool of 1"
+              + (", plus the `/v1/ocr` pipeline's own det/cls/rec pool of 2)" if sv.get("ocrRouteInDefault") else ")"), f"python_{pool}workers":
+              f"Python, {pool} workers", "python_1worker": "Python, 1 worker"}
+    for name, v in cold.items():
+        lines.append(f"| {labels.get(name, name)} | {fmt(v['median'], 3)} | "
+                     f"{', '.join(fmt(x, 2) for x in v['seconds'])} | {mib(v['memory']['rssBytes'])} MiB | "
+                     f"{mib(v['memory']['pssBytes'])} MiB |")
+
+    lines += ["", "### Memory under load", "",
+              "Sum over the server's processes (Swift: 1; Python: the uvicorn supervisor and its workers), once "
+              "ready and at the highest RSS seen after a load point.", "",
+              "| model | server | processes | RSS ready | RSS under load | PSS under load |", "|---|---|---|---|---|---|"]
+    for key, row, *_ in summary:
+        for side in ["swift", "python"]:
+            ready, peak = row["memoryReady"][side], row["memoryAfterLoad"][side]
+            lines.append(f"| {row['label'].split(',')[0]} | {side} | {peak['processes']} | {mib(ready['rssBytes'])} MiB"
+                         f" | {mib(peak['rssBytes'])} MiB | {mib(peak['pssBytes'])} MiB |")
+    return lines + [""]
+
+
+def ocr_section():
+    """Section 6 from bench/out/ocr.json (bench/ocr/ocr_bench.py): OCR seconds per image against RapidOCR-paddle."""
+    path = OUT / "ocr.json"
+    lines = ["## 6. OCR", ""]
+    if not path.exists():
+        return lines + ["Not measured in this run (it needs the shared images in `../shared/ocr`; "
+                        "`bench/ocr/ocr_bench.py` writes `bench/out/ocr.json`).", ""]
+    o = json.loads(path.read_text())
+    py = o["python_mean_s"]
+    lines += [f"Seconds per image of the whole PP-OCRv4 pipeline (file read, decode, detection, direction "
+              f"classification, recognition) on the {len(o['images'])} shared images, measured {o['date']}: "
+              f"`paddle-swift ocr --repeat {o['repeat']} --timings` (release) against RapidOCR-paddle 1.4.5 "
+              f"(`bench/ocr/rapidocr_timing.py`, paddlepaddle 3.3.1, opencv-python 4.11.0.86, "
+              f"`cpu_math_library_num_threads=2`). Same models, same engine, 2 CPU threads on both sides: Swift "
+              f"*1x2* is 1 predictor per model with 2 math threads (RapidOCR's layout); *2x1* is 2 predictors per "
+              f"model with 1 thread each for classification and recognition, running two line batches of an image "
+              f"at once, and 2 threads for detection (`--pool-size 2 --threads 1 --det-threads 2`, what "
+              f"`paddle-swift serve` uses). Per image: one warm-up, then the median of {o['repeat']} runs; tools run in ABBA order over "
+              f"{o['rounds']} round(s) and each image keeps its lower median. Load average before/after: "
+              f"{' '.join(o['loadBefore'])} / {' '.join(o['loadAfter'])}.", "",
+              "| image | RapidOCR s | Swift 1x2 s | 1x2 / RapidOCR | Swift 2x1 s | 2x1 / RapidOCR |",
+              "|---|---|---|---|---|---|"]
+    per = o["perImage"]
+    for n in o["images"]:
+        p, a, b = per["python"][n], per["swift_1x2"][n], per["swift_2x1"][n]
+        lines.append(f"| {n} | {fmt(p, 3)} | {fmt(a, 3)} | {fmt(a / p)}x | {fmt(b, 3)} | {fmt(b / p)}x |")
+    a, b = o["swift_1x2_mean_s"], o["swift_2x1_mean_s"]
+    lines.append(f"| **mean** | **{fmt(py, 3)}** | **{fmt(a, 3)}** | **{fmt(a / py)}x** | **{fmt(b, 3)}** | "
+                 f"**{fmt(b / py)}x** |")
+    best = min(a, b) / py
+    lines += ["", f"Target: at most 0.8x RapidOCR's seconds per image: {fmt(best)}x, {verdict(best <= 0.8)}.", ""]
+    return lines
 
 
 def main():

@@ -15,11 +15,11 @@ swift build --build-tests
 if [ $# -gt 0 ]; then
   exec swift test --skip-build "$@"
 fi
-# Tests that measure this process's memory (RSS) run on their own afterwards, so that no other test allocates
+# Tests that measure this process's memory (RSS) run afterwards, one at a time, so that no other test allocates
 # beside them.
 memory_tests='LifetimeTests|run_1000Runs_releaseEveryTensorAndKeepMemoryFlat'
 swift test --skip-build --skip "$memory_tests"
-swift test --skip-build --filter "$memory_tests"
+swift test --skip-build --no-parallel --filter "$memory_tests"
 
 # The KServe v2 conformance suite, driven by the real tritonclient against the built `paddle-swift serve`.
 "${CLIENT_TESTS_VENV:-$repo/.venv-client-tests}/bin/pytest" -q tests/triton

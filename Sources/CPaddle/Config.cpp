@@ -103,6 +103,14 @@ extern "C" pds_status pds_config_set_onednn(pds_config *config, bool enabled, ch
     });
 }
 
+extern "C" pds_status pds_config_set_onednn_cache_capacity(pds_config *config, int32_t capacity, char **error) {
+    return with_config(config, error, [&](const Symbols &s, void *c) -> pds_status {
+        if (capacity < 0) return fail(error, PDS_ERR_INVALID_ARGUMENT, "the oneDNN cache capacity must be >= 0");
+        s.ConfigSetOnednnCacheCapacity(c, capacity);
+        return PDS_OK;
+    });
+}
+
 extern "C" pds_status pds_config_set_ir_optim(pds_config *config, bool enabled, char **error) {
     return with_config(config, error, [&](const Symbols &s, void *c) -> pds_status {
         s.ConfigSwitchIrOptim(c, enabled ? 1 : 0);

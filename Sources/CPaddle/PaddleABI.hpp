@@ -46,6 +46,7 @@ struct Symbols {
     void (*ConfigSetCpuThreads)(void *self, int n);
     void (*ConfigEnableMKLDNN)(void *self);
     void (*ConfigDisableMKLDNN)(void *self);
+    void (*ConfigSetOnednnCacheCapacity)(void *self, int capacity);
     void (*ConfigSwitchIrOptim)(void *self, int on);
     void (*ConfigEnableMemoryOptim)(void *self, bool on);
     void (*ConfigDisableGlogInfo)(void *self);

@@ -55,6 +55,7 @@ bool resolve(void *library, Symbols &s, std::string &missing) {
     r.bind(s.ConfigSetCpuThreads, "_ZN6paddle14AnalysisConfig27SetCpuMathLibraryNumThreadsEi");
     r.bind(s.ConfigEnableMKLDNN, "_ZN6paddle14AnalysisConfig12EnableONEDNNEv");
     r.bind(s.ConfigDisableMKLDNN, "_ZN6paddle14AnalysisConfig13DisableONEDNNEv");
+    r.bind(s.ConfigSetOnednnCacheCapacity, "_ZN6paddle14AnalysisConfig22SetOnednnCacheCapacityEi");
     r.bind(s.ConfigSwitchIrOptim, "_ZN6paddle14AnalysisConfig13SwitchIrOptimEi");
     r.bind(s.ConfigEnableMemoryOptim, "_ZN6paddle14AnalysisConfig17EnableMemoryOptimEb");
     r.bind(s.ConfigDisableGlogInfo, "_ZN6paddle14AnalysisConfig15DisableGlogInfoEv");

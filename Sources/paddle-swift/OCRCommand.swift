@@ -11,6 +11,8 @@ struct OCRCommand: AsyncParsableCommand {
             Prints, per image, the recognised lines in reading order with their score and box (4 corners TL,TR,BR,BL \
             in image pixels). With --json, prints one JSON object per image and line: \
             {"image": PATH, "results": [{"box": [[x,y],...], "text": ..., "score": ...}]}. \
+            --repeat N --timings (benchmarks): each image runs once to warm up, then N timed times; a line \
+            {"timings": {"image", "median_s", "runs", "det_s", "cls_s", "rec_s"}} precedes its result. \
             Models come from $PADDLE_SWIFT_MODELS or .paddle/models (run scripts/setup.sh).
             """)
 
@@ -32,17 +34,34 @@ struct OCRCommand: AsyncParsableCommand {
     @Option(help: "CPU math threads per model.")
     var threads: Int = 1
 
+    @Option(help: "CPU math threads of the detection model (default: --threads).")
+    var detThreads: Int?
+
+    @Option(help: "Predictors per model: with 2, two line batches (or images) run at once.")
+    var poolSize: Int = 1
+
+    @Option(help: "Recognise each image N times (after one warm-up run when N > 1) and report the median time.")
+    var `repeat`: Int = 1
+
+    @Flag(help: "Print per image the seconds per run (file read, decode and recognition): median, runs, stages.")
+    var timings = false
+
     @Option(help: "Models folder (default: $PADDLE_SWIFT_MODELS, else <repo>/.paddle/models).")
     var models: String?
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (detThreads ?? 1) >= 1 else { throw ValidationError("--det-threads must be at least 1") }
+        guard poolSize >= 1 else { throw ValidationError("--pool-size must be at least 1") }
+        guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
     }
 
     func run() async throws {
         var options = modelVersion == .v5 ? OCROptions.ppocrV5 : OCROptions()
         options.models.cpuThreads = threads
+        options.models.poolSize = poolSize
+        options.models.detectionThreads = detThreads
         options.models.directory = models
         options.preprocessing.applyEXIFOrientation = !noEXIF
         let pipeline: OCRPipeline
@@ -55,8 +74,8 @@ struct OCRCommand: AsyncParsableCommand {
         var failures = 0
         for (index, path) in images.enumerated() {
             do {
-                let image = try OCRImage(contentsOfFile: path, applyEXIFOrientation: !noEXIF)
-                let result = try await pipeline.recognize(image: image)
+                let (image, result, timing) = try await measure(pipeline, path: path)
+                if timings { printTimings(path: path, timing) }
                 if json {
                     try printJSON(path: path, result: result)
                 } else {
@@ -77,6 +96,57 @@ struct OCRCommand: AsyncParsableCommand {
         }
         await pipeline.shutdown()
         if failures > 0 { throw ExitCode.failure }
+    }
+
+    /// Runs the file read, decode and recognition `repeat` times (plus a warm-up when `repeat` > 1).
+    private func measure(_ pipeline: OCRPipeline, path: String) async throws -> (OCRImage, OCRResult, Timing) {
+        let clock = ContinuousClock()
+        var image = try OCRImage(contentsOfFile: path, applyEXIFOrientation: !noEXIF)
+        var result = try await pipeline.recognize(image: image)
+        guard `repeat` > 1 else { return (image, result, Timing(runs: [], stages: [result.timings])) }
+        var timing = Timing()
+        for _ in 0..<`repeat` {
+            let start = clock.now
+            image = try OCRImage(contentsOfFile: path, applyEXIFOrientation: !noEXIF)
+            result = try await pipeline.recognize(image: image)
+            let d = clock.now - start
+            timing.runs.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+            timing.stages.append(result.timings)
+        }
+        return (image, result, timing)
+    }
+
+    private struct Timing {
+        var runs: [Double] = []
+        var stages: [OCRTimings] = []
+        static func median(_ values: [Double]) -> Double {
+            guard !values.isEmpty else { return 0 }
+            let s = values.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+    }
+
+    private struct TimingJSON: Encodable {
+        var image: String
+        var median_s: Double?
+        var runs: [Double]
+        var det_s: Double
+        var cls_s: Double
+        var rec_s: Double
+    }
+
+    private func printTimings(path: String, _ timing: Timing) {
+        let median = timing.runs.isEmpty ? nil : Timing.median(timing.runs)
+        let det = Timing.median(timing.stages.map(\.detection))
+        let cls = Timing.median(timing.stages.map(\.classification))
+        let rec = Timing.median(timing.stages.map(\.recognition))
+        if json {
+            let value = TimingJSON(image: path, median_s: median, runs: timing.runs, det_s: det, cls_s: cls, rec_s: rec)
+            if let data = try? JSONEncoder().encode(value) { print("{\"timings\":" + String(decoding: data, as: UTF8.self) + "}") }
+        } else {
+            let total = median.map { "\(Self.fmt($0))s median of \(timing.runs.count) runs, " } ?? ""
+            print("\(path): \(total)det \(Self.fmt(det))s, cls \(Self.fmt(cls))s, rec \(Self.fmt(rec))s")
+        }
     }
 
     private struct ImageResult: Encodable {

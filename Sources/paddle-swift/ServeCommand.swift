@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PaddleInference
+import PaddleOCR
 import PaddleServing
 
 /// `paddle-swift serve`: the KServe v2 / Triton-compatible inference server.
@@ -39,8 +40,28 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds in-flight requests may take to finish after SIGTERM/SIGINT.")
     var drainTimeout: Int = 30
 
+    @Flag(inversion: .prefixedNo, help: "Serve POST /v1/ocr (default: on when the PP-OCR models are installed).")
+    var ocr: Bool?
+
+    @Option(name: .long, help: "PP-OCR model generation behind POST /v1/ocr: v4 or v5.")
+    var ocrVersion: OCROptions.ModelVersion = .v4
+
     @Option(name: .long, help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel: String = "info"
+
+    @Option(
+        name: .long,
+        help: "A file holding the bearer token of the repository API (default: $PADDLE_SERVING_TOKEN). Required when --host is not a loopback address.")
+    var repositoryTokenFile: String?
+
+    @Option(name: .long, help: "Seconds between checks of --model-repository for changes (hot reload); 0 turns it off.")
+    var pollInterval: Double = 2
+
+    @Option(name: .long, help: "A file that must be in a version folder before it is loaded (for example READY).")
+    var readyMarker: String?
+
+    @Option(name: .long, help: "A folder outside --model-repository that links inside it may lead to (repeatable).")
+    var trustedRoot: [String] = []
 
     func validate() throws {
         if modelRepository != nil && model != nil {
@@ -52,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must be >= 0") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard pollInterval >= 0 && pollInterval.isFinite else { throw ValidationError("--poll-interval must be >= 0") }
     }
 
     func run() async throws {
@@ -59,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let repository: ModelRepository
         if let modelRepository {
-            repository = ModelRepository(root: modelRepository, logger: logger)
+            repository = ModelRepository(root: modelRepository, trustedRoots: trustedRoot, logger: logger)
         } else if let model {
             let configuration = try modelConfig.map { try ModelConfiguration.load(file: $0) } ?? ModelConfiguration()
             let name = modelName ?? configuration.name ?? Self.defaultName(for: model)
@@ -68,15 +90,29 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             repository = ModelRepository(models: try Self.defaultModels(), logger: logger)
         }
-        let server = InferenceServer(
-            repository: repository,
-            configuration: ServingConfiguration(
-                host: host, port: port, maxBodyBytes: maxBodyBytes, drainTimeout: .seconds(drainTimeout)),
-            logger: logger)
+        var serving = ServingConfiguration(
+            host: host, port: port, maxBodyBytes: maxBodyBytes, drainTimeout: .seconds(drainTimeout))
+        if let repositoryTokenFile {
+            guard let data = FileManager.default.contents(atPath: repositoryTokenFile) else {
+                throw ValidationError("cannot read --repository-token-file \(repositoryTokenFile)")
+            }
+            serving.repositoryToken = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        serving.repositoryPollInterval = pollInterval > 0 ? .milliseconds(Int(pollInterval * 1000)) : nil
+        serving.repositoryReadyMarker = readyMarker
+        var server = InferenceServer(repository: repository, configuration: serving, logger: logger)
+        var ocrOptions = ocrVersion == .v5 ? OCROptions.ppocrV5 : OCROptions()
+        ocrOptions.models.directory = ProcessInfo.processInfo.environment["PADDLE_SWIFT_HOME"].map { $0 + "/models" }
+            .flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+        ocrOptions.models.poolSize = 2  // two line batches (or images) at once, one per core
+        ocrOptions.models.detectionThreads = 2
+        let pipeline = try await OCRPipeline.forServing(enabled: ocr, options: ocrOptions, logger: logger)
+        if let pipeline { server.addOCRRoutes(pipeline: pipeline) }
         let announcer = logger
         try await server.run { port in
             announcer.info("listening", metadata: ["address": "http://\(host):\(port.map(String.init) ?? "?")"])
         }
+        await pipeline?.shutdown()
     }
 
     static func defaultName(for path: String) -> String {

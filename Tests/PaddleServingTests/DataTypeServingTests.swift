@@ -51,7 +51,7 @@ struct DataTypeServingTests {
         }
         var logger = Logger(label: "paddle.serving.tests")
         logger.logLevel = .warning
-        let repository = ModelRepository(root: folder, logger: logger)
+        let repository = ModelRepository(root: folder, trustedRoots: [fixtures + "/models"], logger: logger)
         try await repository.loadAll()
         let server = InferenceServer(repository: repository, configuration: ServingConfiguration(port: 0), logger: logger)
         server.state.markStarted()

@@ -92,6 +92,9 @@ pds_status pds_config_set_model_buffer(pds_config *_Nonnull config, const void *
                                        char *_Nullable *_Nullable error);
 pds_status pds_config_set_cpu_threads(pds_config *_Nonnull config, int32_t threads, char *_Nullable *_Nullable error);
 pds_status pds_config_set_onednn(pds_config *_Nonnull config, bool enabled, char *_Nullable *_Nullable error);
+/** Bounds oneDNN's per-thread cache to `capacity` input shapes (0 = unbounded, the engine's default). */
+pds_status pds_config_set_onednn_cache_capacity(pds_config *_Nonnull config, int32_t capacity,
+                                                char *_Nullable *_Nullable error);
 pds_status pds_config_set_ir_optim(pds_config *_Nonnull config, bool enabled, char *_Nullable *_Nullable error);
 pds_status pds_config_set_memory_optim(pds_config *_Nonnull config, bool enabled, char *_Nullable *_Nullable error);
 pds_status pds_config_disable_glog_info(pds_config *_Nonnull config, char *_Nullable *_Nullable error);

@@ -16,6 +16,9 @@ public struct Config: Sendable {
     /// oneDNN (MKLDNN) acceleration. `nil` picks the safe default: off for PIR `.json` models (Paddle 3.3.1
     /// fails to run many of them with oneDNN on), on otherwise.
     public var oneDNN: Bool? = nil
+    /// How many input shapes oneDNN caches kernels for, per thread (0 = unbounded). With inputs of changing
+    /// shapes (OCR line widths, dynamic batches) an unbounded cache grows without limit, so the default bounds it.
+    public var oneDNNCacheCapacity: Int = 16
     /// The engine's graph (IR) optimisation passes.
     public var irOptim: Bool = true
     /// The engine's memory-reuse optimisation (intermediate buffers are reused within a run). `nil` picks the
@@ -105,6 +108,7 @@ public struct Config: Sendable {
         }
         try native.setCPUThreads(cpuThreads)
         try native.setOneDNN(resolvedOneDNN)
+        if resolvedOneDNN { try native.setOneDNNCacheCapacity(oneDNNCacheCapacity) }
         try native.setIROptim(irOptim)
         if resolvedMemoryOptim && format == .pirJSON {
             throw PaddleError(

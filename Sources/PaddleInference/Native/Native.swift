@@ -82,6 +82,12 @@ enum Native {
             try check("cannot switch oneDNN") { pds_config_set_onednn(raw, on, $0) }
         }
 
+        func setOneDNNCacheCapacity(_ capacity: Int) throws(PaddleError) {
+            try check("cannot set the oneDNN cache capacity") {
+                pds_config_set_onednn_cache_capacity(raw, Int32(clamping: capacity), $0)
+            }
+        }
+
         func setIROptim(_ on: Bool) throws(PaddleError) {
             try check("cannot switch IR optimisation") { pds_config_set_ir_optim(raw, on, $0) }
         }

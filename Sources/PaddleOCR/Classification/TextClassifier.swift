@@ -17,30 +17,37 @@ struct TextClassifier: Sendable {
     func classify(_ crops: [OCRImage]) async throws(OCRError) -> ([OCRImage], [Label]) {
         var lines = crops
         var labels = [Label](repeating: Label(label: 0, score: 0), count: crops.count)
-        let order = LineTensor.orderByAspect(crops)
-        var start = 0
-        while start < order.count {
-            let batch = Array(order[start..<min(start + options.batchSize, order.count)])
-            let h = options.imageHeight, w = options.imageWidth
-            let values = LineTensor.batch(batch.map { crops[$0] }, height: h, width: w)
-            let out = try await runner.run(shape: [batch.count, 3, h, w], values: values)
-            let probs: [Float]
-            do { probs = try out.scalars(as: Float.self) } catch {
-                throw OCRError(.inference, "cannot read classifier output", underlying: error)
-            }
-            let classes = out.shape.last ?? 0
-            guard out.shape.first == batch.count, classes >= 2, probs.count == batch.count * classes else {
-                throw OCRError(.invalidModel, "classifier output expected [\(batch.count), 2], got \(out.shape)")
-            }
+        let batches = BatchRunner.chunks(LineTensor.orderByAspect(crops), size: options.batchSize)
+        let outputs = try await BatchRunner.map(batches, width: runner.pool.size + 1) { batch throws(OCRError) in
+            try await self.run(batch, crops)
+        }
+        for (batch, batchLabels) in zip(batches, outputs) {
             for (k, index) in batch.enumerated() {
-                var best = 0
-                for c in 1..<classes where probs[k * classes + c] > probs[k * classes + best] { best = c }
-                let score = probs[k * classes + best]
-                labels[index] = Label(label: best, score: score)
-                if best == 1 && score > options.threshold { lines[index] = lines[index].rotated180() }
+                let label = batchLabels[k]
+                labels[index] = label
+                if label.label == 1 && label.score > options.threshold { lines[index] = lines[index].rotated180() }
             }
-            start += options.batchSize
         }
         return (lines, labels)
+    }
+
+    /// One batch: its tensor, the model run, and the arg-max per line, in batch order.
+    private func run(_ batch: [Int], _ crops: [OCRImage]) async throws(OCRError) -> [Label] {
+        let h = options.imageHeight, w = options.imageWidth
+        let values = LineTensor.batch(batch.map { crops[$0] }, height: h, width: w)
+        let out = try await runner.run(shape: [batch.count, 3, h, w], values: values)
+        let probs: [Float]
+        do { probs = try out.scalars(as: Float.self) } catch {
+            throw OCRError(.inference, "cannot read classifier output", underlying: error)
+        }
+        let classes = out.shape.last ?? 0
+        guard out.shape.first == batch.count, classes >= 2, probs.count == batch.count * classes else {
+            throw OCRError(.invalidModel, "classifier output expected [\(batch.count), 2], got \(out.shape)")
+        }
+        return (0..<batch.count).map { k in
+            var best = 0
+            for c in 1..<classes where probs[k * classes + c] > probs[k * classes + best] { best = c }
+            return Label(label: best, score: probs[k * classes + best])
+        }
     }
 }

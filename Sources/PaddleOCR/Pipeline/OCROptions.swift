@@ -29,7 +29,11 @@ public struct OCROptions: Sendable, Equatable {
         public var dictionary: String? = nil
         /// Math-library threads per predictor (default 1, like the reference).
         public var cpuThreads: Int = 1
-        /// Predictors per model, i.e. how many images can run a stage at the same time (default 1).
+        /// Math-library threads of the detection predictors; `nil` = ``cpuThreads``. Detection runs one image
+        /// at a time, so with ``poolSize`` 2 x 1 thread it can still use 2 threads here.
+        public var detectionThreads: Int? = nil
+        /// Predictors per model (default 1): how many images can run a stage at the same time, and how many line
+        /// batches of one image run direction classification and recognition at once.
         public var poolSize: Int = 1
         /// oneDNN on/off; `nil` = the engine default (on for `.pdmodel`, off for PIR `.json`, which requires it off).
         public var oneDNN: Bool? = nil
@@ -126,6 +130,7 @@ public struct OCROptions: Sendable, Equatable {
             if !ok { throw OCRError(.invalidOption, what) }
         }
         try check(models.cpuThreads >= 1, "models.cpuThreads must be >= 1, got \(models.cpuThreads)")
+        try check((models.detectionThreads ?? 1) >= 1, "models.detectionThreads must be >= 1")
         try check(models.poolSize >= 1, "models.poolSize must be >= 1, got \(models.poolSize)")
         try check(preprocessing.maxSideLength >= 32, "preprocessing.maxSideLength must be >= 32")
         try check(preprocessing.minSideLength >= 1, "preprocessing.minSideLength must be >= 1")

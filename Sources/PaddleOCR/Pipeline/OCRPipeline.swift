@@ -31,7 +31,9 @@ public final class OCRPipeline: Sendable {
         self.options = options
         self.paths = paths
         let dictionary = try CharacterDictionary(contentsOfFile: paths.dictionary)
-        detector = TextDetector(runner: try ModelRunner(path: paths.detection, options: options.models), options: options.detection)
+        var detectionModels = options.models
+        detectionModels.cpuThreads = options.models.detectionThreads ?? options.models.cpuThreads
+        detector = TextDetector(runner: try ModelRunner(path: paths.detection, options: detectionModels), options: options.detection)
         classifier =
             options.classification.enabled
             ? TextClassifier(runner: try ModelRunner(path: paths.classification, options: options.models), options: options.classification)

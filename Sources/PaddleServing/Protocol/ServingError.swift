@@ -1,5 +1,6 @@
 import Hummingbird
 import PaddleInference
+import PaddleOCR
 
 /// An error that becomes an HTTP response `{"error": "..."}` with a status code Triton would use.
 ///
@@ -66,6 +67,7 @@ public struct ServingError: Error, Sendable, CustomStringConvertible {
         switch error {
         case let error as ServingError: return error
         case let error as PaddleError: return ServingError(error)
+        case let error as OCRError: return ServingError(error)
         case let error as HTTPError:
             return ServingError(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
         case let error as JSONParseError: return .badRequest("malformed JSON: \(error)")

@@ -28,6 +28,10 @@ import Yams
 ///   - name: softmax_0.tmp_0
 ///     dims: [-1, 2]
 /// ```
+///
+/// The same file may hold the model-management keys `version_policy` and `routing` (see ``ManagementSettings``).
+/// Changing `rate_limit`, `timeout_ms` or `warmup` applies in place; other keys reload the model's versions
+/// (``needsReload(for:)``).
 public struct ModelConfiguration: Sendable, Codable, Equatable {
     public var name: String?
     public var poolSize: Int?

@@ -1,12 +1,14 @@
 import Logging
 import PaddleInference
+import Synchronization
 
 /// One loaded version of a model: its predictor pool, metadata, batching, rate limit and statistics.
 ///
 /// Thread-safe; shared by every request for this version.
 public final class ModelInstance: Sendable {
     public let key: ModelKey
-    public let configuration: ModelConfiguration
+    /// The configuration in force: what the instance was built from, with in-place changes (limits) applied.
+    public var configuration: ModelConfiguration { limits.withLock { $0.configuration } }
     /// Inputs as served (the engine's declarations with the configuration's overrides).
     public let inputs: [TensorInfo]
     /// Outputs as served.
@@ -15,12 +17,17 @@ public final class ModelInstance: Sendable {
     public let statistics = ModelStatistics()
     let metrics: ModelMetrics
     let batcher: DynamicBatcher?
-    let rateLimiter: TokenBucket?
+    /// What can change without a reload (see ``applyInPlace(_:)``).
+    private let limits: Mutex<Limits>
+
+    private struct Limits {
+        var configuration: ModelConfiguration
+        var rateLimiter: TokenBucket?
+    }
 
     /// Loads the model at `path` (blocking: call off the cooperative pool).
     init(key: ModelKey, path: String, configuration: ModelConfiguration, metrics: ServingMetrics) throws(ServingError) {
         self.key = key
-        self.configuration = configuration
         let pool: PredictorPool
         do {
             pool = try PredictorPool(
@@ -46,8 +53,21 @@ public final class ModelInstance: Sendable {
         } else {
             batcher = nil
         }
-        rateLimiter = configuration.rateLimit.map {
-            TokenBucket(rate: $0.requestsPerSecond, capacity: $0.burst ?? max(Int($0.requestsPerSecond), 1))
+        limits = Mutex(Limits(configuration: configuration, rateLimiter: Self.rateLimiter(configuration.rateLimit)))
+    }
+
+    private static func rateLimiter(_ limit: ModelConfiguration.RateLimit?) -> TokenBucket? {
+        limit.map { TokenBucket(rate: $0.requestsPerSecond, capacity: $0.burst ?? max(Int($0.requestsPerSecond), 1)) }
+    }
+
+    /// Applies the settings of `new` that need no reload (`rate_limit`, `timeout_ms`, `warmup`); the next request
+    /// uses them. The caller checks with ``ModelConfiguration/needsReload(for:)`` that nothing else changed.
+    func applyInPlace(_ new: ModelConfiguration) {
+        limits.withLock { limits in
+            if limits.configuration.rateLimit != new.rateLimit { limits.rateLimiter = Self.rateLimiter(new.rateLimit) }
+            limits.configuration.rateLimit = new.rateLimit
+            limits.configuration.timeoutMs = new.timeoutMs
+            limits.configuration.warmup = new.warmup
         }
     }
 
@@ -67,7 +87,7 @@ public final class ModelInstance: Sendable {
         -> InferenceResponse
     {
         let start = ContinuousClock.now
-        if let rateLimiter, let wait = rateLimiter.acquire(now: start) {
+        if let rateLimiter = limits.withLock({ $0.rateLimiter }), let wait = rateLimiter.acquire(now: start) {
             metrics.rateLimited.increment()
             throw .rateLimited(model: key.name, retryAfter: Int(wait.components.seconds) + 1)
         }
@@ -90,7 +110,8 @@ public final class ModelInstance: Sendable {
     ) async throws(ServingError) -> InferenceResponse {
         let tensors = try validate(request)
         let requested = try requestedOutputs(request)
-        let deadline = request.timeoutMicroseconds.map { start + .microseconds($0) }
+        let timeout = configuration.timeoutMs
+        let deadline = request.timeoutMicroseconds.map { start + .microseconds($0) } ?? timeout.map { start + .milliseconds($0) }
         let queue: Duration
         let infer: Duration
         let results: [String: Tensor]
@@ -178,25 +199,5 @@ public final class ModelInstance: Sendable {
                 "model '\(key.name)' has no output '\(output.name)' (outputs: \(outputs.map(\.name).joined(separator: ", ")))")
         }
         return requested
-    }
-
-    /// Runs the model once on inputs made from the served declarations (dynamic dimensions become 1 for the
-    /// batch and 32 otherwise, or the configuration's dims), so the first real request does not pay for set-up.
-    func warmUp(logger: Logger) async {
-        var tensors: [String: Tensor] = [:]
-        for info in inputs {
-            let shape = info.shape.enumerated().map { axis, size in size >= 0 ? size : (axis == 0 ? 1 : 32) }
-            guard let tensor = try? Tensor(shape: shape, dataType: info.dataType, initializingWith: { $0.initializeMemory(as: UInt8.self, repeating: 0) }) else {
-                return
-            }
-            tensors[info.name] = tensor
-        }
-        do {
-            _ = try await pool.run(tensors)
-        } catch {
-            logger.warning(
-                "warm-up run failed; serving anyway",
-                metadata: ["model": "\(key.name)", "version": "\(key.version)", "error": "\(error)"])
-        }
     }
 }

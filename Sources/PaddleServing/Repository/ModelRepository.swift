@@ -1,17 +1,23 @@
-import Dispatch
 import Foundation
+import HTTPTypes
 import Logging
 import PaddleInference
 import Synchronization
 
 /// The models a server knows, each version with its lifecycle state, and the loaded instances.
 ///
-/// Two sources: a repository folder laid out as `<root>/<model>/<version>/` (model files inside, plus an
-/// optional `<root>/<model>/config.yaml`, see ``ModelConfiguration``), or explicit ``ModelSpec``s (as
-/// `serve --model PATH` makes). State is kept per ``ModelKey`` (name, version) and moves through
-/// ``ModelState``: loading → ready or failed; unloading → unloaded.
+/// Two sources:
+/// - a repository folder laid out as `<root>/<model>/<version>/` (see the README's "Model repository"), managed
+///   by a ``ModelManager``: version policies, A/B routing, SHA-256 manifests, hot reload from a
+///   ``RepositoryWatcher`` (``watch(options:)``), and names and links checked against the folder;
+/// - explicit ``ModelSpec``s (as `serve --model PATH` makes), loaded as given.
 ///
-/// Thread-safe: lookups take one lock; loading runs the engine's blocking load on a Dispatch queue.
+/// Either way every version lives in a ``VersionedModel``: a request holds a ``ModelLease`` on the version it
+/// runs on, a reload swaps in the new instance atomically, and an old instance is released only after its
+/// in-flight requests finish. State is kept per ``ModelKey`` (name, version) and moves through ``ModelState``:
+/// loading → ready or failed; unloading → unloaded.
+///
+/// Thread-safe: lookups take one lock; loads run the engine's blocking work on Dispatch threads, one at a time.
 public final class ModelRepository: Sendable {
     /// A model the repository can load: its versions' folders and its configuration.
     public struct ModelSpec: Sendable {
@@ -32,29 +38,42 @@ public final class ModelRepository: Sendable {
         public var name: String
         public var version: Int?
         public var state: ModelState
-    }
-
-    private struct Entry {
-        var state: ModelState
-        var instance: ModelInstance?
-    }
-
-    private struct State {
-        var specs: [String: ModelSpec] = [:]
-        var versions: [ModelKey: Entry] = [:]
+        /// Why the version is not ready, or why its last reload failed while the previous load keeps serving.
+        public var reason: String
     }
 
     /// The repository folder, if any.
     public let root: String?
     public let metrics: ServingMetrics
     let logger: Logger
-    private let state = Mutex(State())
+    let loader: ServingModelLoader
+    /// The folder's manager (`nil` for explicit specs, or when the folder does not exist).
+    let manager: ModelManager<ServingModelLoader>?
+    private let watcherBaseline: Mutex<RepositoryWatcher?>
+    private let specs: [String: ModelSpec]
+    private let fixed: [String: VersionedModel<ModelInstance>]
+    private let fixedQueue = AsyncSerialQueue()
+    private let loadingAll = Atomic<Bool>(false)
 
     /// A repository over the folder `root`; nothing is loaded until ``loadAll()``.
-    public init(root: String, metrics: ServingMetrics = ServingMetrics(), logger: Logger = Logger(label: "paddle.serving")) {
+    ///
+    /// - Parameter trustedRoots: Folders outside `root` that links inside it may lead to (by default none: a
+    ///   version folder or model file linked from elsewhere is refused).
+    public init(
+        root: String, trustedRoots: [String] = [], metrics: ServingMetrics = ServingMetrics(),
+        logger: Logger = Logger(label: "paddle.serving")
+    ) {
         self.root = root
         self.metrics = metrics
         self.logger = logger
+        let loader = ServingModelLoader(metrics: metrics, logger: logger)
+        self.loader = loader
+        manager = (try? RepositoryPaths(root: root, trustedRoots: trustedRoots)).map {
+            ModelManager(paths: $0, loader: loader, metrics: ManagementMetrics(registry: metrics.registry), logger: logger)
+        }
+        watcherBaseline = Mutex(nil)
+        specs = [:]
+        fixed = [:]
     }
 
     /// A repository of explicit models.
@@ -64,187 +83,152 @@ public final class ModelRepository: Sendable {
         self.root = nil
         self.metrics = metrics
         self.logger = logger
-        state.withLock { state in
-            for spec in models { state.specs[spec.name] = spec }
-        }
-    }
-
-    // MARK: Discovery
-
-    /// The models in the repository folder (or the explicit specs).
-    public func scan() throws(ServingError) -> [ModelSpec] {
-        guard let root else { return state.withLock { Array($0.specs.values) }.sorted { $0.name < $1.name } }
-        let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: root) else {
-            throw .badRequest("cannot read the model repository \(root)")
-        }
-        var specs: [ModelSpec] = []
-        for name in names.sorted() where !name.hasPrefix(".") {
-            if let spec = try Self.spec(name: name, folder: root + "/" + name) { specs.append(spec) }
-        }
-        return specs
-    }
-
-    /// The spec of the model folder `folder`, or `nil` when it is not a model (no numeric version folders).
-    static func spec(name: String, folder: String) throws(ServingError) -> ModelSpec? {
-        let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
-        let children = (try? fm.contentsOfDirectory(atPath: folder)) ?? []
-        var versions: [Int: String] = [:]
-        for child in children {
-            guard let version = Int(child), version >= 0 else { continue }
-            var childIsDirectory: ObjCBool = false
-            if fm.fileExists(atPath: folder + "/" + child, isDirectory: &childIsDirectory), childIsDirectory.boolValue {
-                versions[version] = folder + "/" + child
-            }
-        }
-        guard !versions.isEmpty else { return nil }
-        var configuration = try ModelConfiguration.load(directory: folder)
-        let served = configuration.name ?? name
-        configuration.name = served
-        return ModelSpec(name: served, versions: versions, configuration: configuration)
+        let loader = ServingModelLoader(metrics: metrics, logger: logger)
+        self.loader = loader
+        manager = nil
+        watcherBaseline = Mutex(nil)
+        specs = Dictionary(models.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        fixed = specs.mapValues { spec in VersionedModel(name: spec.name) { await loader.release($0) } }
     }
 
     // MARK: Loading
 
-    /// Loads every model found by ``scan()``. Failures are recorded as ``ModelState/failed(reason:)`` and logged.
-    public func loadAll() async throws(ServingError) {
-        let specs = try scan()
-        for spec in specs {
-            state.withLock { $0.specs[spec.name] = spec }
-            await load(spec)
-        }
-    }
-
-    /// Loads (or reloads) the model `name`.
+    /// Loads every model. Failures are recorded as ``ModelState/failed(reason:)`` and logged.
     ///
-    /// - Throws: ``ServingError`` 404 for an unknown model, 400 when no version could be loaded.
-    public func load(name: String) async throws(ServingError) {
-        var spec: ModelSpec?
+    /// - Throws: ``ServingError`` when the repository folder cannot be read.
+    public func loadAll() async throws(ServingError) {
+        loadingAll.store(true, ordering: .releasing)
+        defer { loadingAll.store(false, ordering: .releasing) }
         if let root {
-            spec = try Self.spec(name: name, folder: root + "/" + name)
-            if spec == nil, let known = try scan().first(where: { $0.name == name }) { spec = known }
-        } else {
-            spec = state.withLock { $0.specs[name] }
+            guard let manager else { throw .badRequest("cannot read the model repository \(root)") }
+            // Changes from now on are news to the watcher, even those made while loading.
+            let watcher = RepositoryWatcher(root: manager.paths.root)
+            watcher.baseline()
+            watcherBaseline.withLock { $0 = watcher }
+            await manager.loadAll()
+            return
         }
-        guard let spec else { throw .notFound("no model named '\(name)' in the repository") }
-        state.withLock { $0.specs[spec.name] = spec }
-        await load(spec)
-        let failures = state.withLock { state in
-            state.versions.filter { $0.key.name == name }.compactMap { entry -> String? in
-                if case .failed(let reason) = entry.value.state { return reason }
-                return nil
-            }
-        }
-        if !failures.isEmpty && !isReady(name: name) {
-            throw .badRequest("failed to load model '\(name)': \(failures.joined(separator: "; "))")
-        }
+        for name in specs.keys.sorted() { try? await load(name: name) }
     }
 
-    private func load(_ spec: ModelSpec) async {
-        // Versions no longer on disk go away.
-        let stale = state.withLock { state in
-            state.versions.keys.filter { $0.name == spec.name && spec.versions[$0.version] == nil }
+    /// Loads (or reloads, swapping each version in once it has loaded and warmed up) the model `name`.
+    ///
+    /// - Throws: ``ServingError`` 400 for an invalid name or when no version could be loaded, 404 for an
+    ///   unknown model.
+    public func load(name: String) async throws(ServingError) {
+        if root != nil {
+            guard let manager else { throw .notFound("no model named '\(name)' in the repository") }
+            try await manager.load(model: name)
+            return
         }
-        for key in stale { await unload(key) }
-        for (version, path) in spec.versions.sorted(by: { $0.key < $1.key }) {
-            let key = ModelKey(name: spec.name, version: version)
-            let previous = state.withLock { state -> ModelInstance? in
-                let old = state.versions[key]?.instance
-                state.versions[key] = Entry(state: .loading, instance: old)
-                return old
-            }
-            logger.info("loading model", metadata: ["model": "\(spec.name)", "version": "\(version)", "path": "\(path)"])
-            let metrics = self.metrics
-            let result: Result<ModelInstance, ServingError> = await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
-                    do throws(ServingError) {
-                        continuation.resume(
-                            returning: .success(
-                                try ModelInstance(key: key, path: path, configuration: spec.configuration, metrics: metrics)))
-                    } catch {
-                        continuation.resume(returning: .failure(error))
-                    }
+        guard let spec = specs[name], let model = fixed[name] else {
+            throw .notFound("no model named '\(name)' in the repository")
+        }
+        let loader = self.loader
+        let logger = self.logger
+        await fixedQueue.run {
+            for (version, path) in spec.versions.sorted(by: { $0.key < $1.key }) {
+                model.beginLoading(version: version)
+                logger.info("loading model", metadata: ["model": "\(name)", "version": "\(version)", "path": "\(path)"])
+                do {
+                    let instance = try await loader.load(
+                        key: ModelKey(name: name, version: version), path: path, configuration: spec.configuration)
+                    await model.install(version: version, instance: instance)
+                    logger.info("model ready", metadata: ["model": "\(name)", "version": "\(version)"])
+                } catch {
+                    let reason = ModelManager<ServingModelLoader>.reason(error)
+                    model.fail(version: version, reason: reason)
+                    logger.error(
+                        "model failed to load", metadata: ["model": "\(name)", "version": "\(version)", "error": "\(reason)"])
                 }
             }
-            switch result {
-            case .success(let instance):
-                if spec.configuration.warmup ?? true { await instance.warmUp(logger: logger) }
-                state.withLock { $0.versions[key] = Entry(state: .ready, instance: instance) }
-                if let previous { await previous.pool.shutdown() }
-                logger.info("model ready", metadata: ["model": "\(spec.name)", "version": "\(version)"])
-            case .failure(let error):
-                state.withLock { $0.versions[key] = Entry(state: .failed(reason: error.message), instance: nil) }
-                if let previous { await previous.pool.shutdown() }
-                logger.error("model failed to load", metadata: ["model": "\(spec.name)", "version": "\(version)", "error": "\(error.message)"])
-            }
+        }
+        if !model.isReady() {
+            let reasons = model.status().map(\.reason).filter { !$0.isEmpty }
+            throw .badRequest("failed to load model '\(name)': \(reasons.joined(separator: "; "))")
         }
     }
 
-    /// Unloads every version of `name`.
+    /// Unloads every version of `name`: no new requests, in-flight requests finish, then the versions are released.
     ///
     /// - Throws: ``ServingError`` 404 for an unknown model.
     public func unload(name: String) async throws(ServingError) {
-        let keys = state.withLock { state in state.versions.keys.filter { $0.name == name } }
-        guard !keys.isEmpty || state.withLock({ $0.specs[name] != nil }) || (try? scan())?.contains(where: { $0.name == name }) == true
-        else { throw .notFound("no model named '\(name)' in the repository") }
-        for key in keys { await unload(key) }
-    }
-
-    private func unload(_ key: ModelKey) async {
-        let instance = state.withLock { state -> ModelInstance? in
-            guard let entry = state.versions[key] else { return nil }
-            state.versions[key] = Entry(state: .unloading, instance: nil)
-            return entry.instance
+        if root != nil {
+            guard let manager else { throw .notFound("no model named '\(name)' in the repository") }
+            try await manager.unload(model: name)
+            return
         }
-        if let instance { await instance.pool.shutdown() }
-        state.withLock { $0.versions[key] = Entry(state: .unloaded, instance: nil) }
-        logger.info("model unloaded", metadata: ["model": "\(key.name)", "version": "\(key.version)"])
+        guard let model = fixed[name] else { throw .notFound("no model named '\(name)' in the repository") }
+        await fixedQueue.run { await model.unloadAll() }
+        logger.info("model unloaded", metadata: ["model": "\(name)"])
     }
 
     /// Unloads everything (at shutdown).
     public func shutdown() async {
-        let keys = state.withLock { state in state.versions.filter { $0.value.instance != nil }.map(\.key) }
-        for key in keys { await unload(key) }
+        await manager?.shutdown()
+        for model in fixed.values { await model.unloadAll() }
+    }
+
+    /// Watches the repository folder and applies settled changes (new, changed and removed versions, config
+    /// edits) until the task is cancelled. Does nothing for explicit specs.
+    public func watch(options: RepositoryWatcher.Options = .init()) async {
+        guard let manager else { return }
+        let watcher = RepositoryWatcher(root: manager.paths.root, options: options)
+        if let baseline = watcherBaseline.withLock({ $0 }), baseline.options.marker == options.marker {
+            watcher.adoptBaseline(of: baseline)
+        } else {
+            watcher.baseline()
+        }
+        await watcher.run { changes in await manager.apply(changes) }
     }
 
     // MARK: Lookup
 
-    /// The ready instance of `name` at `version` (the highest ready version when `nil`).
+    private func versioned(_ name: String) -> VersionedModel<ModelInstance>? {
+        manager?.model(name) ?? fixed[name]
+    }
+
+    private var allModels: [VersionedModel<ModelInstance>] {
+        Array((manager?.models ?? [:]).values) + Array(fixed.values)
+    }
+
+    /// Takes a lease on the version that serves one request: the pinned `version` (from the URL), else the
+    /// `x-model-version` header, else the model's routing (weights, sticky header). Release it when the response
+    /// is done.
+    ///
+    /// - Throws: ``ServingError`` 404 for an unknown model or version, 503 when it is not ready.
+    public func lease(name: String, version: String?, headers: HTTPFields = [:]) throws(ServingError)
+        -> ModelLease<ModelInstance>
+    {
+        if let manager { return try manager.lease(model: name, pathVersion: version, headers: headers) }
+        guard let model = fixed[name] else { throw .notFound("unknown model '\(name)'") }
+        let requested = version ?? HTTPField.Name(ModelManager<ServingModelLoader>.versionHeader).flatMap { headers[$0] }
+        return try model.lease(version: try Self.parse(requested, name: name), stickyKey: nil)
+    }
+
+    /// The ready instance of `name` at `version` (the highest ready version when `nil`), for metadata.
     ///
     /// - Throws: ``ServingError`` 404 for an unknown model or version, 503 when it is not ready.
     public func instance(name: String, version: String? = nil) throws(ServingError) -> ModelInstance {
-        let parsedVersion: Int?
-        if let version {
-            guard let number = Int(version), number >= 0 else {
-                throw .notFound("model '\(name)' has no version '\(version)'")
-            }
-            parsedVersion = number
-        } else {
-            parsedVersion = nil
+        guard let model = versioned(name) else { throw .notFound("unknown model '\(name)'") }
+        if let pinned = try Self.parse(version, name: name) {
+            let lease = try model.lease(version: pinned, stickyKey: nil)
+            defer { lease.release() }
+            return lease.instance
         }
-        let lookup = state.withLock { state -> Result<ModelInstance, ServingError> in
-            let entries = state.versions.filter { $0.key.name == name }
-            guard !entries.isEmpty else {
-                return .failure(.notFound("unknown model '\(name)'"))
-            }
-            if let parsedVersion {
-                guard let entry = entries[ModelKey(name: name, version: parsedVersion)] else {
-                    return .failure(.notFound("model '\(name)' has no version \(parsedVersion)"))
-                }
-                guard case .ready = entry.state, let instance = entry.instance else {
-                    return .failure(.unavailable("model '\(name)' version \(parsedVersion) is not ready (\(entry.state.tritonName))"))
-                }
-                return .success(instance)
-            }
-            let ready = entries.filter { if case .ready = $0.value.state { return $0.value.instance != nil } else { return false } }
-            guard let best = ready.max(by: { $0.key.version < $1.key.version })?.value.instance else {
-                return .failure(.unavailable("model '\(name)' is not ready"))
-            }
-            return .success(best)
+        guard let highest = model.readyVersions.last, let instance = model.peek(version: highest) else {
+            if model.status().isEmpty { throw .notFound("unknown model '\(name)'") }
+            throw .unavailable("model '\(name)' is not ready")
         }
-        return try lookup.get()
+        return instance
+    }
+
+    private static func parse(_ version: String?, name: String) throws(ServingError) -> Int? {
+        guard let version else { return nil }
+        guard let number = try? RepositoryPaths.parseVersion(version) else {
+            throw .notFound("model '\(name)' has no version '\(RepositoryPaths.printable(version))'")
+        }
+        return number
     }
 
     /// Whether `name` (at `version`, or any version) is ready.
@@ -254,32 +238,30 @@ public final class ModelRepository: Sendable {
 
     /// The state of every known model version, sorted by name and version.
     public func index() -> [IndexEntry] {
-        state.withLock { state in
-            var entries = state.versions.map { IndexEntry(name: $0.key.name, version: $0.key.version, state: $0.value.state) }
-            for name in state.specs.keys where !state.versions.keys.contains(where: { $0.name == name }) {
-                entries.append(IndexEntry(name: name, version: nil, state: .unloaded))
-            }
-            return entries.sorted { ($0.name, $0.version ?? -1) < ($1.name, $1.version ?? -1) }
+        if let manager {
+            return manager.index().map { IndexEntry(name: $0.name, version: $0.version, state: $0.state, reason: $0.reason) }
+        }
+        return fixed.sorted { $0.key < $1.key }.flatMap { name, model -> [IndexEntry] in
+            let statuses = model.status()
+            if statuses.isEmpty { return [IndexEntry(name: name, version: nil, state: .unloaded, reason: "")] }
+            return statuses.map { IndexEntry(name: name, version: $0.version, state: $0.state, reason: $0.reason) }
         }
     }
 
     /// Every ready instance, sorted by name and version.
     public func readyInstances() -> [ModelInstance] {
-        state.withLock { state in
-            state.versions.compactMap { entry -> ModelInstance? in
-                guard case .ready = entry.value.state else { return nil }
-                return entry.value.instance
-            }
-        }.sorted { ($0.key.name, $0.key.version) < ($1.key.name, $1.key.version) }
+        allModels.flatMap { model in model.readyVersions.compactMap { model.peek(version: $0) } }
+            .sorted { ($0.key.name, $0.key.version) < ($1.key.name, $1.key.version) }
     }
 
     /// Every version of `name` that is ready.
     public func readyVersions(name: String) -> [Int] {
-        readyInstances().filter { $0.key.name == name }.map(\.key.version)
+        versioned(name)?.readyVersions ?? []
     }
 
-    /// Whether any model is still loading.
+    /// Whether ``loadAll()`` is still running. Loads after that (hot reloads, the repository API) happen beside
+    /// the serving versions, so they do not make the server unready.
     public var isLoading: Bool {
-        state.withLock { state in state.versions.values.contains { $0.state == .loading } }
+        loadingAll.load(ordering: .acquiring)
     }
 }

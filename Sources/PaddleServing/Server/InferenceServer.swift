@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -43,12 +44,20 @@ public struct InferenceServer: Sendable {
         let router = Router(context: ServingContext.self)
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: ServingErrorMiddleware())
+        router.add(middleware: BearerTokenMiddleware(token: repositoryToken))
         ServingRoutes(
             repository: repository, state: state, configuration: configuration,
             responses: ServingResponses(compressionThreshold: configuration.compressionThreshold)
         ).register(on: router)
         for install in extraRoutes { install(router) }
         return router
+    }
+
+    /// The token the repository API requires. Without a configured one, a server on a non-loopback address
+    /// refuses every repository API call (``run(onServerRunning:)`` refuses to start).
+    private var repositoryToken: String? {
+        if let token = configuration.resolvedRepositoryToken { return token }
+        return BearerTokenMiddleware<ServingContext>.isLoopback(host: configuration.host) ? nil : UUID().uuidString
     }
 
     /// The Hummingbird application (without the model-loading service); tests drive it with `app.test`.
@@ -66,12 +75,18 @@ public struct InferenceServer: Sendable {
 
     /// The service that loads and warms up the models, marks the server ready, and marks it not ready as soon as
     /// a graceful shutdown begins.
-    public var lifecycleService: some Service { ModelLifecycleService(repository: repository, state: state, logger: logger) }
+    public var lifecycleService: some Service {
+        ModelLifecycleService(
+            repository: repository, state: state, watcherOptions: configuration.watcherOptions, logger: logger)
+    }
 
     /// Runs the server until SIGTERM or SIGINT, then drains and unloads the models.
     ///
     /// - Parameter onServerRunning: Called with the bound port once the server listens.
+    /// - Throws: ``ServingError`` when the server binds a non-loopback address without a repository API token.
     public func run(onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) async throws {
+        _ = try BearerTokenMiddleware<ServingContext>.requiredToken(
+            host: configuration.host, token: configuration.resolvedRepositoryToken)
         let app = makeApplication(onServerRunning: onServerRunning)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
@@ -92,17 +107,25 @@ public struct InferenceServer: Sendable {
     }
 }
 
-/// Loads the models, then waits for a graceful shutdown and marks the server not ready at once.
+/// Loads the models, watches the repository for changes (hot reload), then waits for a graceful shutdown and
+/// marks the server not ready at once.
 struct ModelLifecycleService: Service {
     let repository: ModelRepository
     let state: ServerState
+    let watcherOptions: RepositoryWatcher.Options?
     let logger: Logger
 
     func run() async throws {
         try await repository.loadAll()
         state.markStarted()
         logger.info("server ready", metadata: ["models": "\(repository.readyInstances().map { $0.key.description })"])
-        try? await gracefulShutdown()
+        await withTaskGroup(of: Void.self) { group in
+            if let watcherOptions, repository.root != nil {
+                group.addTask { await repository.watch(options: watcherOptions) }
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
         state.markDraining()
         logger.info("shutting down: readiness is false, draining in-flight requests")
     }

@@ -16,6 +16,16 @@ public struct ServingConfiguration: Sendable {
     public var serverVersion: String = "0.1.0"
     /// Limits on decoded tensors.
     public var decodingLimits = DecodingLimits()
+    /// The bearer token the repository API (`/v2/repository/...`) requires; `nil` reads `PADDLE_SERVING_TOKEN`.
+    /// A server that binds a non-loopback address refuses to start without one.
+    public var repositoryToken: String? = nil
+    /// How often a repository folder is checked for new, changed and removed versions and config edits; `nil`
+    /// turns hot reload off.
+    public var repositoryPollInterval: Duration? = .seconds(2)
+    /// Polls a change must stay the same for before it is acted on (half-written files are never loaded).
+    public var repositoryStablePolls: Int = 2
+    /// A file that must exist in a version folder before it is loaded (for example `READY`), or `nil`.
+    public var repositoryReadyMarker: String? = nil
 
     public init(host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 64 << 20, drainTimeout: Duration = .seconds(30)) {
         self.host = host

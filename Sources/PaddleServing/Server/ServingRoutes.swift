@@ -239,7 +239,8 @@ struct ServingRoutes: Sendable {
                     $0.member("name", string: entry.name)
                     if let version = entry.version { $0.member("version", string: String(version)) }
                     $0.member("state", string: entry.state.tritonName)
-                    $0.member("reason", string: entry.state.reason)
+                    $0.member("lifecycle", string: entry.state.lifecycleName)
+                    $0.member("reason", string: entry.reason)
                 }
             }
         }
@@ -283,7 +284,12 @@ struct ServingRoutes: Sendable {
     private func infer(_ request: Request, context: ServingContext, name: String, version: String?)
         async throws(ServingError) -> Response
     {
-        let instance = try repository.instance(name: name, version: version)
+        // The lease keeps the chosen version's instance alive until the response is done, across reloads.
+        let lease = try repository.lease(name: name, version: version, headers: request.headers)
+        defer { lease.release() }
+        let instance = lease.instance
+        context.logger.debug(
+            "inference routed", metadata: ["model": "\(name)", "version": "\(lease.version)", "route": "\(lease.reason.rawValue)"])
         let body = try await request.collectBody(limit: configuration.maxBodyBytes)
         let decodeStart = ContinuousClock.now
         var headerLength: Int?

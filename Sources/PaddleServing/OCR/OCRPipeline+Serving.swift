@@ -1,0 +1,44 @@
+import Foundation
+import Logging
+import PaddleOCR
+
+extension OCRPipeline {
+    /// The pipeline `paddle-swift serve` puts behind `POST /v1/ocr`, or `nil` when OCR is off.
+    ///
+    /// - Parameters:
+    ///   - enabled: `true` requires the models, `false` turns OCR off, `nil` enables it when the models are found.
+    ///   - options: the pipeline options (models folder, version, threads, pool size).
+    /// - Throws: ``OCRError`` when OCR is required or the models are found but fail to load.
+    public static func forServing(enabled: Bool?, options: OCROptions, logger: Logger) async throws(OCRError) -> OCRPipeline? {
+        if enabled == false { return nil }
+        if enabled == nil {
+            do {
+                _ = try OCRModelLocator.paths(for: options.models)
+            } catch {
+                logger.info("POST /v1/ocr disabled: the PP-OCR models are not installed", metadata: ["reason": "\(error.message)"])
+                return nil
+            }
+        }
+        let pipeline = try OCRPipeline(options: options)
+        await pipeline.warmUp(logger: logger)
+        return pipeline
+    }
+
+    /// Runs every stage once on a synthetic image (a dark bar on white), so the first request does not pay for the
+    /// engine's first-run set-up. Failures are logged, not thrown.
+    public func warmUp(logger: Logger) async {
+        let width = 320, height = 64
+        var pixels = [UInt8](repeating: 255, count: width * height * 3)
+        for y in 24..<40 {
+            for x in 40..<280 where (x / 12) % 2 == 0 {
+                for c in 0..<3 { pixels[(y * width + x) * 3 + c] = 0 }
+            }
+        }
+        do {
+            let image = try OCRImage(width: width, height: height, bgr: pixels)
+            _ = try await recognize(image: image)
+        } catch {
+            logger.warning("OCR warm-up failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

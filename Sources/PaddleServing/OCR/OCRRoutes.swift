@@ -1,0 +1,133 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PaddleOCR
+
+/// `POST /v1/ocr`: PP-OCR over HTTP.
+///
+/// Request: image bytes (raw body), `multipart/form-data` or JSON (see ``OCRRequest``); optional `filter`
+/// regular expression (query parameter or form/JSON field). Response (200):
+///
+/// ```json
+/// {"results": [{"box": [[x,y],[x,y],[x,y],[x,y]], "text": "...", "score": 0.99}],
+///  "timings": {"decode": 0.01, "det": 0.2, "cls": 0.02, "rec": 0.3, "total": 0.52},
+///  "width": 800, "height": 600}
+/// ```
+///
+/// `results` is what `paddle-swift ocr --json` prints (minus `image`), after the filter. Errors: 400 for a
+/// missing, undecodable or truncated image or an invalid filter, 413 beyond the byte or pixel limits of
+/// ``OCRRouteConfiguration``; every error is `{"error": "..."}` and the server keeps serving.
+///
+/// Thread-safety: the routes share one ``OCRPipeline``, whose predictor pools queue concurrent requests.
+public struct OCRRoutes: Sendable {
+    public let pipeline: OCRPipeline
+    public let configuration: OCRRouteConfiguration
+    let metrics: OCRMetrics
+    let responses: ServingResponses
+
+    /// - Parameters:
+    ///   - pipeline: the loaded pipeline (the caller shuts it down after the server stops).
+    ///   - metrics: the registry the `paddle_ocr_*` collectors join (the server's, for `GET /metrics`).
+    public init(
+        pipeline: OCRPipeline, configuration: OCRRouteConfiguration = OCRRouteConfiguration(),
+        metrics: ServingMetrics, compressionThreshold: Int = 1024
+    ) {
+        self.pipeline = pipeline
+        self.configuration = configuration
+        self.metrics = OCRMetrics(registry: metrics.registry)
+        self.responses = ServingResponses(compressionThreshold: compressionThreshold)
+    }
+
+    /// Adds the route to `router`.
+    public func register(on router: Router<ServingContext>) {
+        router.post(RouterPath(configuration.path)) { request, _ in try await recognize(request) }
+    }
+
+    func recognize(_ request: Request) async throws(ServingError) -> Response {
+        let start = ContinuousClock.now
+        do {
+            let response = try await answer(request, start: start)
+            return response
+        } catch {
+            metrics.recordFailure(status: Int(error.status.code))
+            throw error
+        }
+    }
+
+    private func answer(_ request: Request, start: ContinuousClock.Instant) async throws(ServingError) -> Response {
+        let input = try await OCRRequest.read(request, configuration: configuration)
+        let filter = try input.filter.map { pattern throws(ServingError) in
+            try TextFilter(pattern: pattern, maxLength: configuration.maxFilterLength)
+        }
+        guard !input.image.isEmpty else {
+            throw .badRequest("the request has no image: send JPEG or PNG bytes as the body, or multipart/form-data")
+        }
+        let size = input.image.withUnsafeBytes { ImageDimensions($0) }
+        if let size, size.pixels > configuration.maxImagePixels {
+            throw ServingError(
+                .contentTooLarge,
+                "the image is \(size.width)x\(size.height) = \(size.pixels) pixels, more than the limit of \(configuration.maxImagePixels)")
+        }
+        let decodeStart = ContinuousClock.now
+        let result: OCRResult
+        let width: Int, height: Int
+        let decodeSeconds: Double
+        do {
+            let image = try OCRImage(decoding: input.image, applyEXIFOrientation: configuration.applyEXIFOrientation)
+            decodeSeconds = Self.seconds(ContinuousClock.now - decodeStart)
+            (width, height) = (image.width, image.height)
+            result = try await pipeline.recognize(image: image)
+        } catch {
+            throw ServingError(error)
+        }
+        let lines = filter.map { filter in result.results.filter { filter.matches($0.text) } } ?? result.results
+        metrics.recordSuccess(
+            timings: result.timings, decode: decodeSeconds, recognised: result.results.count, returned: lines.count,
+            duration: ContinuousClock.now - start)
+        let timings = result.timings
+        return responses.json(request) { writer in
+            writer.object { object in
+                object.member("results") { array in
+                    array.array(lines) { element, line in
+                        element.object {
+                            $0.member("box") { $0.array(line.box) { $0.array([$1.x, $1.y]) { $0.double($1) } } }
+                            $0.member("text", string: line.text)
+                            $0.member("score") { $0.double(line.score) }
+                        }
+                    }
+                }
+                object.member("timings") {
+                    $0.object {
+                        $0.member("decode") { $0.double(decodeSeconds) }
+                        $0.member("det") { $0.double(timings.detection) }
+                        $0.member("cls") { $0.double(timings.classification) }
+                        $0.member("rec") { $0.double(timings.recognition) }
+                        $0.member("total") { $0.double(timings.total) }
+                    }
+                }
+                object.member("width", int: width)
+                object.member("height", int: height)
+                if let filter { object.member("filter", string: filter.pattern) }
+            }
+        }
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
+
+extension InferenceServer {
+    /// Serves `POST /v1/ocr` (see ``OCRRoutes``) with `pipeline`, its metrics joining the server's `/metrics`.
+    ///
+    /// ```swift
+    /// var server = InferenceServer(repository: repository)
+    /// server.addOCRRoutes(pipeline: try OCRPipeline())
+    /// ```
+    public mutating func addOCRRoutes(pipeline: OCRPipeline, configuration: OCRRouteConfiguration = OCRRouteConfiguration()) {
+        let routes = OCRRoutes(
+            pipeline: pipeline, configuration: configuration, metrics: repository.metrics,
+            compressionThreshold: self.configuration.compressionThreshold)
+        addRoutes { routes.register(on: $0) }
+    }
+}
