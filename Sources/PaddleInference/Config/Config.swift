@@ -16,9 +16,10 @@ public struct Config: Sendable {
     /// oneDNN (MKLDNN) acceleration. `nil` picks the safe default: off for PIR `.json` models (Paddle 3.3.1
     /// fails to run many of them with oneDNN on), on otherwise.
     public var oneDNN: Bool? = nil
-    /// How many input shapes oneDNN caches kernels for, per thread (0 = unbounded). With inputs of changing
-    /// shapes (OCR line widths, dynamic batches) an unbounded cache grows without limit, so the default bounds it.
-    public var oneDNNCacheCapacity: Int = 16
+    /// How many input shapes oneDNN caches kernels for (0 = unbounded, the engine's default). A bound keeps
+    /// memory flat for single-threaded use with ever-changing input shapes; Paddle's cache clearing is shared
+    /// across threads, so leave it at 0 when several predictors run at once (a pool).
+    public var oneDNNCacheCapacity: Int = 0
     /// The engine's graph (IR) optimisation passes.
     public var irOptim: Bool = true
     /// The engine's memory-reuse optimisation (intermediate buffers are reused within a run). `nil` picks the
@@ -108,7 +109,7 @@ public struct Config: Sendable {
         }
         try native.setCPUThreads(cpuThreads)
         try native.setOneDNN(resolvedOneDNN)
-        if resolvedOneDNN { try native.setOneDNNCacheCapacity(oneDNNCacheCapacity) }
+        if resolvedOneDNN && oneDNNCacheCapacity > 0 { try native.setOneDNNCacheCapacity(oneDNNCacheCapacity) }
         try native.setIROptim(irOptim)
         if resolvedMemoryOptim && format == .pirJSON {
             throw PaddleError(
