@@ -48,16 +48,6 @@ private:
 
 bool valid_dtype(int32_t dtype) { return dtype >= 0 && dtype <= 8; }
 
-size_t dtype_size(int32_t dtype) {
-    switch (dtype) {
-        case PDS_FLOAT32: case PDS_INT32: return 4;
-        case PDS_INT64: case PDS_FLOAT64: return 8;
-        case PDS_UINT8: case PDS_INT8: case PDS_BOOL: return 1;
-        case PDS_FLOAT16: case PDS_BFLOAT16: return 2;
-        default: return 0;
-    }
-}
-
 template <typename Body>
 pds_status with_predictor(pds_predictor *predictor, char **error, Body &&body) {
     return guard(error, [&]() -> pds_status {
@@ -217,42 +207,6 @@ extern "C" pds_status pds_predictor_output_shape(pds_predictor *predictor, const
         if (dims.size() > capacity) return fail(error, PDS_ERR_INVALID_ARGUMENT, "shape buffer too small");
         for (size_t i = 0; i < dims.size(); ++i) shape[i] = dims[i];
         *dtype = s.TensorType(handle.get());
-        return PDS_OK;
-    });
-}
-
-extern "C" pds_status pds_predictor_copy_output(pds_predictor *predictor, const char *name, int32_t dtype, void *dst,
-                                                size_t dst_bytes, char **error) {
-    return with_predictor(predictor, error, [&](const Symbols &s, void *engine) -> pds_status {
-        if (!name || !dst) return fail(error, PDS_ERR_INVALID_ARGUMENT, "null argument");
-        if (!valid_dtype(dtype)) return fail(error, PDS_ERR_INVALID_ARGUMENT, "unknown element type");
-        TensorHandle handle(s, s.PredictorGetOutputHandle(engine, name));
-        if (!handle.get()) return fail(error, PDS_ERR_ENGINE, std::string("no output handle for ") + name);
-        std::vector<int> dims = s.TensorShape(handle.get());
-        size_t count = 1;
-        for (int d : dims) count *= static_cast<size_t>(d < 0 ? 0 : d);
-        if (count * dtype_size(dtype) != dst_bytes) {
-            return fail(error, PDS_ERR_INVALID_ARGUMENT,
-                        "output " + std::string(name) + " holds " + std::to_string(count * dtype_size(dtype)) +
-                            " bytes, destination has " + std::to_string(dst_bytes));
-        }
-        if (count == 0) return PDS_OK;
-        s.TensorCopyToCpu[dtype](handle.get(), dst);
-        return PDS_OK;
-    });
-}
-
-extern "C" pds_status pds_predictor_output_data(pds_predictor *predictor, const char *name, int32_t dtype,
-                                                const void **data, size_t *count, char **error) {
-    return with_predictor(predictor, error, [&](const Symbols &s, void *engine) -> pds_status {
-        if (!name || !data || !count) return fail(error, PDS_ERR_INVALID_ARGUMENT, "null argument");
-        if (!valid_dtype(dtype)) return fail(error, PDS_ERR_INVALID_ARGUMENT, "unknown element type");
-        TensorHandle handle(s, s.PredictorGetOutputHandle(engine, name));
-        if (!handle.get()) return fail(error, PDS_ERR_ENGINE, std::string("no output handle for ") + name);
-        int place = 0;
-        int size = 0;
-        *data = s.TensorData[dtype](handle.get(), &place, &size);
-        *count = size < 0 ? 0 : static_cast<size_t>(size);
         return PDS_OK;
     });
 }

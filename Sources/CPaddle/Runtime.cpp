@@ -137,26 +137,28 @@ pds_status open_runtime(const std::string &dir, bool activate, Symbols &out, std
             const char *why = dlerror();
             return fail(error, PDS_ERR_RUNTIME, "cannot load " + engine + ": " + (why ? why : "unknown error"));
         }
+        // A library that is only being checked, or that failed a check, is closed again.
+        auto reject = [&](pds_status code, const std::string &message) {
+            if (!activate) dlclose(library);
+            return fail(error, code, message);
+        };
         // The version first, so that another release is reported as such rather than as a missing symbol.
         const char *version_symbol = "_ZN12paddle_infer10GetVersionB5cxx11Ev";
         auto get_version = reinterpret_cast<std::string (*)()>(dlsym(library, version_symbol));
         if (!get_version) {
-            if (!activate) dlclose(library);
-            return fail(error, PDS_ERR_RUNTIME,
+            return reject(PDS_ERR_RUNTIME,
                         std::string("symbol ") + version_symbol + " is missing from " + engine +
                             " (not a Paddle Inference library)");
         }
         version = parse_version(get_version());
         if (version != "3.3.1") {
-            if (!activate) dlclose(library);
-            return fail(error, PDS_ERR_RUNTIME,
+            return reject(PDS_ERR_RUNTIME,
                         "unsupported Paddle Inference version " + version + " at " + engine + " (need 3.3.1)");
         }
         out.GetVersion = get_version;
         std::string missing;
         if (!resolve(library, out, missing)) {
-            if (!activate) dlclose(library);
-            return fail(error, PDS_ERR_RUNTIME, "symbol " + missing + " is missing from " + engine);
+            return reject(PDS_ERR_RUNTIME, "symbol " + missing + " is missing from " + engine);
         }
         if (!activate) dlclose(library);
         return PDS_OK;

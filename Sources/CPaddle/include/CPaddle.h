@@ -145,16 +145,6 @@ pds_status pds_predictor_run(pds_predictor *_Nonnull predictor, char *_Nullable 
 pds_status pds_predictor_output_shape(pds_predictor *_Nonnull predictor, const char *_Nonnull name,
                                       int64_t *_Nonnull shape, size_t *_Nonnull rank, int32_t *_Nonnull dtype,
                                       char *_Nullable *_Nullable error);
-/** Copies output `name` (elements of `dtype`) into `dst`, which holds `dst_bytes` bytes (must equal the size). */
-pds_status pds_predictor_copy_output(pds_predictor *_Nonnull predictor, const char *_Nonnull name, int32_t dtype,
-                                     void *_Nonnull dst, size_t dst_bytes, char *_Nullable *_Nullable error);
-/**
- * Zero-copy view of output `name`: *data is borrowed until the next run, set_input or destroy on this predictor.
- * *count is the element count.
- */
-pds_status pds_predictor_output_data(pds_predictor *_Nonnull predictor, const char *_Nonnull name, int32_t dtype,
-                                     const void *_Nullable *_Nonnull data, size_t *_Nonnull count,
-                                     char *_Nullable *_Nullable error);
 /**
  * Shape, element type and zero-copy bytes of output `name`, from one handle: `shape` (capacity `*rank` in,
  * actual rank out), `*dtype`, `*data` (borrowed until the next run, set_input or destroy on this predictor) and

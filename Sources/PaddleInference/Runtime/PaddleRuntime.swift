@@ -77,36 +77,28 @@ public enum PaddleRuntime {
         lock.lock()
         defer { lock.unlock() }
         if Native.isRuntimeLoaded { return }
-            guard isRuntimeFolder(folder) else {
-                throw PaddleError(
-                    .runtimeLoad,
-                    "no Paddle Inference runtime in \(folder) (expected paddle/base/libpaddle.so and "
-                        + "libpaddle_pystubs.so); run \(setupCommand) or set PADDLE_INFERENCE_DIR")
-            }
-            // The engine's glog prints INFO and WARNING lines from the moment it loads; keep errors only unless
-            // the user asked for something else.
-            if ProcessInfo.processInfo.environment["GLOG_minloglevel"] == nil {
-                setenv("GLOG_minloglevel", "2", 0)
-            }
-            do {
-                try Native.loadRuntime(directory: folder)
-            } catch {
-                throw PaddleError(
-                    .runtimeLoad,
-                    "cannot load the Paddle Inference runtime from \(folder); run \(setupCommand) to reinstall it",
-                    engineMessage: error.engineMessage)
-            }
-            loadedDirectory = folder
+        guard isRuntimeFolder(folder) else { throw notARuntime(folder) }
+        // The engine's glog prints INFO and WARNING lines from the moment it loads; keep errors only unless
+        // the user asked for something else.
+        if ProcessInfo.processInfo.environment["GLOG_minloglevel"] == nil {
+            setenv("GLOG_minloglevel", "2", 0)
+        }
+        do {
+            try Native.loadRuntime(directory: folder)
+        } catch {
+            throw PaddleError(
+                .runtimeLoad,
+                "cannot load the Paddle Inference runtime from \(folder); run \(setupCommand) to reinstall it",
+                engineMessage: error.engineMessage)
+        }
+        loadedDirectory = folder
     }
 
     /// Checks the runtime in `folder` as ``load(from:)`` would (files, version 3.3.1, every symbol) without
     /// making it the active runtime.
     public static func check(folder: String) throws(PaddleError) {
         guard isRuntimeFolder(folder) else {
-            throw PaddleError(
-                .runtimeLoad,
-                "no Paddle Inference runtime in \(folder) (expected paddle/base/libpaddle.so and "
-                    + "libpaddle_pystubs.so); run \(setupCommand) or set PADDLE_INFERENCE_DIR")
+            throw notARuntime(folder)
         }
         do {
             try Native.checkRuntime(directory: folder)
@@ -115,6 +107,13 @@ public enum PaddleRuntime {
                 .runtimeLoad, "the Paddle Inference runtime in \(folder) is not usable; run \(setupCommand)",
                 engineMessage: error.engineMessage)
         }
+    }
+
+    private static func notARuntime(_ folder: String) -> PaddleError {
+        PaddleError(
+            .runtimeLoad,
+            "no Paddle Inference runtime in \(folder) (expected paddle/base/libpaddle.so and "
+                + "libpaddle_pystubs.so); run \(setupCommand) or set PADDLE_INFERENCE_DIR")
     }
 
     private static func isRuntimeFolder(_ folder: String) -> Bool {
