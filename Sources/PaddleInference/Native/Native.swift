@@ -125,17 +125,29 @@ enum Native {
     /// "storage class already registered". Runs are not serialised.
     static let creationLock = NSLock()
 
+    /// Guards engine state that is shared by all predictors of the process without a lock of its own: PIR's
+    /// type tables (changed when a PIR program loads) and oneDNN's cache map (changed when a oneDNN predictor
+    /// is created or destroyed, and walked by `OneDNNContext::GetCachedObjectsNumber` in every oneDNN run; a run
+    /// racing a destruction crashed there). Runs of such predictors share the lock; their creation, cloning and
+    /// destruction take it alone. Predictors with neither PIR nor oneDNN never touch it.
+    static let sharedStateLock = ReadWriteLock()
+
     /// Owns an engine predictor (`pds_predictor`). Not thread-safe: one caller at a time.
     final class Predictor {
         let raw: OpaquePointer
+        /// Whether this predictor's creation, runs and destruction go through ``sharedStateLock``.
+        let usesSharedState: Bool
 
-        init(config: Native.Config) throws(PaddleError) {
+        init(config: Native.Config, usesSharedState: Bool) throws(PaddleError) {
             var out: OpaquePointer? = nil
             creationLock.lock()
             defer { creationLock.unlock() }
+            if usesSharedState { sharedStateLock.lockExclusive() }
+            defer { if usesSharedState { sharedStateLock.unlock() } }
             try check("cannot create a predictor") { pds_predictor_create(config.raw, &out, $0) }
             guard let out else { throw PaddleError(.engineFailure, "the engine returned no predictor") }
             raw = out
+            self.usesSharedState = usesSharedState
             parent = nil
         }
 
@@ -146,15 +158,22 @@ enum Native {
 
         private init(raw: OpaquePointer, parent: Predictor) {
             self.raw = raw
+            self.usesSharedState = parent.usesSharedState
             self.parent = parent
         }
 
-        deinit { pds_predictor_destroy(raw) }
+        deinit {
+            if usesSharedState { Native.sharedStateLock.lockExclusive() }
+            pds_predictor_destroy(raw)
+            if usesSharedState { Native.sharedStateLock.unlock() }
+        }
 
         func clone() throws(PaddleError) -> Predictor {
             var out: OpaquePointer? = nil
             creationLock.lock()
             defer { creationLock.unlock() }
+            if usesSharedState { sharedStateLock.lockExclusive() }
+            defer { if usesSharedState { sharedStateLock.unlock() } }
             try check("cannot clone the predictor") { pds_predictor_clone(raw, &out, $0) }
             guard let out else { throw PaddleError(.engineFailure, "the engine returned no clone") }
             return Predictor(raw: out, parent: self)
@@ -190,6 +209,8 @@ enum Native {
         }
 
         func run() throws(PaddleError) {
+            if usesSharedState { sharedStateLock.lockShared() }
+            defer { if usesSharedState { sharedStateLock.unlock() } }
             try check("the engine failed to run the model") { pds_predictor_run(raw, $0) }
         }
 

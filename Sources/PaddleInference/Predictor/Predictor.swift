@@ -53,7 +53,8 @@ public final class Predictor {
             let engineConfig = try config.makeNative()
             let native: Native.Predictor
             do throws(PaddleError) {
-                native = try Native.Predictor(config: engineConfig)
+                native = try Native.Predictor(
+                    config: engineConfig, usesSharedState: config.format == .pirJSON || config.resolvedOneDNN)
             } catch {
                 guard error.code == .engineFailure || error.code == .modelFile else { throw error }
                 throw PaddleError(
