@@ -16,10 +16,16 @@ public struct Config: Sendable {
     /// oneDNN (MKLDNN) acceleration. `nil` picks the safe default: off for PIR `.json` models (Paddle 3.3.1
     /// fails to run many of them with oneDNN on), on otherwise.
     public var oneDNN: Bool? = nil
-    /// How many input shapes oneDNN caches kernels for (0 = unbounded, the engine's default). A bound keeps
-    /// memory flat for single-threaded use with ever-changing input shapes; Paddle's cache clearing is shared
-    /// across threads, so leave it at 0 when several predictors run at once (a pool).
-    public var oneDNNCacheCapacity: Int = 0
+    /// How many sets of input shapes oneDNN keeps kernels for, process-wide: `nil` for the engine's default
+    /// (10), 0 for no bound.
+    ///
+    /// With a bound, memory stays flat however many shapes arrive (the oldest are dropped), but Paddle 3.3.1
+    /// walks that cache without a lock after every run, so runs that may add shapes run alone (see
+    /// ``PredictorPool``): predictors run in parallel as long as the process sees at most this many distinct
+    /// input shapes. With 0 nothing is ever dropped (memory grows with every new shape) and runs always overlap.
+    /// Models with a fixed set of shapes (for example batch sizes 1...32) run best with a bound above that
+    /// set's size, or 0.
+    public var oneDNNCacheCapacity: Int? = nil
     /// The engine's graph (IR) optimisation passes.
     public var irOptim: Bool = true
     /// The engine's memory-reuse optimisation (intermediate buffers are reused within a run). `nil` picks the
@@ -109,7 +115,10 @@ public struct Config: Sendable {
         }
         try native.setCPUThreads(cpuThreads)
         try native.setOneDNN(resolvedOneDNN)
-        if resolvedOneDNN && oneDNNCacheCapacity > 0 { try native.setOneDNNCacheCapacity(oneDNNCacheCapacity) }
+        if let oneDNNCacheCapacity, oneDNNCacheCapacity < 0 {
+            throw PaddleError(.invalidArgument, "the oneDNN cache capacity must be 0 or more, \(oneDNNCacheCapacity) given")
+        }
+        if resolvedOneDNN, let oneDNNCacheCapacity { try native.setOneDNNCacheCapacity(oneDNNCacheCapacity) }
         try native.setIROptim(irOptim)
         if resolvedMemoryOptim && format == .pirJSON {
             throw PaddleError(
@@ -126,5 +135,17 @@ public struct Config: Sendable {
     /// The engine's own summary table for this config.
     public func summary() throws(PaddleError) -> String {
         try makeNative().summary()
+    }
+}
+
+extension Config {
+    /// The engine's oneDNN cache capacity when ``oneDNNCacheCapacity`` is `nil` (Paddle 3.3.1).
+    static let engineDefaultOneDNNCacheCapacity = 10
+
+    /// How predictors made from this config use oneDNN's process-wide cache.
+    var oneDNNCacheMode: Native.OneDNNCache {
+        guard resolvedOneDNN else { return .none }
+        let capacity = oneDNNCacheCapacity ?? Self.engineDefaultOneDNNCacheCapacity
+        return capacity == 0 ? .unbounded : .clearing(capacity: capacity)
     }
 }

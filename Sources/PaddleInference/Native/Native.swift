@@ -1,5 +1,6 @@
 import CPaddle
 import Foundation
+import Synchronization
 
 // The one file that calls the C shim. Every call goes through `Native.check`, so raw status codes and C strings
 // never leave this file; the rest of the library sees `PaddleError`s and Swift types.
@@ -127,18 +128,39 @@ enum Native {
 
     /// Guards engine state that is shared by all predictors of the process without a lock of its own: PIR's
     /// type tables (changed when a PIR program loads) and oneDNN's cache map (changed when a oneDNN predictor
-    /// is created or destroyed, and walked by `OneDNNContext::GetCachedObjectsNumber` in every oneDNN run; a run
-    /// racing a destruction crashed there). Runs of such predictors share the lock; their creation, cloning and
-    /// destruction take it alone. Predictors with neither PIR nor oneDNN never touch it.
+    /// is created or destroyed or runs new input shapes, and walked by `OneDNNContext::GetCachedObjectsNumber`
+    /// after every oneDNN run in cache-clearing mode; runs racing a destruction or another run's new shapes
+    /// crashed there). Runs of such predictors share the lock, except oneDNN runs that may change the cache
+    /// (see ``OneDNNShapeCache``); creation, cloning and destruction take it alone. Predictors with neither PIR
+    /// nor oneDNN never touch it.
     static let sharedStateLock = ReadWriteLock()
+
+    /// The model of oneDNN's shape cache that decides which oneDNN runs may overlap.
+    static let oneDNNShapes = OneDNNShapeCache()
+
+    /// How a predictor uses oneDNN's process-wide cache.
+    enum OneDNNCache: Sendable {
+        /// oneDNN off.
+        case none
+        /// Cache clearing mode with this capacity (input shape sets): runs that may add shapes go alone.
+        case clearing(capacity: Int)
+        /// Unbounded (capacity 0): the engine never walks the cache without its lock, so runs overlap.
+        case unbounded
+    }
+
+    private static let nextPredictorID = Mutex<UInt64>(0)
 
     /// Owns an engine predictor (`pds_predictor`). Not thread-safe: one caller at a time.
     final class Predictor {
         let raw: OpaquePointer
         /// Whether this predictor's creation, runs and destruction go through ``sharedStateLock``.
         let usesSharedState: Bool
+        /// How runs use oneDNN's cache.
+        let oneDNNCache: OneDNNCache
+        /// Unique in the process (for ``OneDNNShapeCache``).
+        let id: UInt64 = Native.nextPredictorID.withLock { $0 += 1; return $0 }
 
-        init(config: Native.Config, usesSharedState: Bool) throws(PaddleError) {
+        init(config: Native.Config, usesSharedState: Bool, oneDNNCache: OneDNNCache) throws(PaddleError) {
             var out: OpaquePointer? = nil
             creationLock.lock()
             defer { creationLock.unlock() }
@@ -148,6 +170,7 @@ enum Native {
             guard let out else { throw PaddleError(.engineFailure, "the engine returned no predictor") }
             raw = out
             self.usesSharedState = usesSharedState
+            self.oneDNNCache = oneDNNCache
             parent = nil
         }
 
@@ -159,6 +182,7 @@ enum Native {
         private init(raw: OpaquePointer, parent: Predictor) {
             self.raw = raw
             self.usesSharedState = parent.usesSharedState
+            self.oneDNNCache = parent.oneDNNCache
             self.parent = parent
         }
 
@@ -166,6 +190,7 @@ enum Native {
             if usesSharedState { Native.sharedStateLock.lockExclusive() }
             pds_predictor_destroy(raw)
             if usesSharedState { Native.sharedStateLock.unlock() }
+            if case .clearing = oneDNNCache { Native.oneDNNShapes.forget(predictor: id) }
         }
 
         func clone() throws(PaddleError) -> Predictor {
@@ -208,9 +233,24 @@ enum Native {
             }
         }
 
-        func run() throws(PaddleError) {
-            if usesSharedState { sharedStateLock.lockShared() }
-            defer { if usesSharedState { sharedStateLock.unlock() } }
+        /// Runs the model on the inputs set. `shapes` are the inputs' shapes in the engine's input order.
+        func run(shapes: [[Int]]) throws(PaddleError) {
+            guard usesSharedState else {
+                try check("the engine failed to run the model") { pds_predictor_run(raw, $0) }
+                return
+            }
+            if case .clearing(let capacity) = oneDNNCache {
+                let key = OneDNNShapeCache.key(shapes)
+                if !oneDNNShapes.mayShare(predictor: id, shapes: key) {
+                    sharedStateLock.lockExclusive()
+                    defer { sharedStateLock.unlock() }
+                    try check("the engine failed to run the model") { pds_predictor_run(raw, $0) }
+                    oneDNNShapes.recordExclusiveRun(predictor: id, shapes: key, capacity: capacity)
+                    return
+                }
+            }
+            sharedStateLock.lockShared()
+            defer { sharedStateLock.unlock() }
             try check("the engine failed to run the model") { pds_predictor_run(raw, $0) }
         }
 

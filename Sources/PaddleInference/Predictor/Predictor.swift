@@ -54,7 +54,8 @@ public final class Predictor {
             let native: Native.Predictor
             do throws(PaddleError) {
                 native = try Native.Predictor(
-                    config: engineConfig, usesSharedState: config.format == .pirJSON || config.resolvedOneDNN)
+                    config: engineConfig, usesSharedState: config.format == .pirJSON || config.resolvedOneDNN,
+                    oneDNNCache: config.oneDNNCacheMode)
             } catch {
                 guard error.code == .engineFailure || error.code == .modelFile else { throw error }
                 throw PaddleError(
@@ -215,7 +216,7 @@ extension Predictor {
             staged.append(engineTensor)
         }
         lastInputs = staged
-        try native.run()
+        try native.run(shapes: staged.map(\.shape))
     }
 
     private func selectOutputs(_ names: [String]?) throws(PaddleError) -> [String] {

@@ -11,6 +11,8 @@ import Yams
 /// pool_size: 2              # predictors (and threads) for each loaded version
 /// threads: 1                # math threads per predictor
 /// onednn: false             # oneDNN on or off (default: the engine binding's choice)
+/// onednn_cache_capacity: 64 # input shape sets oneDNN keeps kernels for (0 = no bound; default 10, or
+///                           #   2 x max_batch_size with dynamic batching)
 /// queue_capacity: 64        # requests that may wait for a predictor (503 beyond)
 /// timeout_ms: 30000         # the longest a request may wait for a predictor
 /// max_batch_size: 8         # the largest batch (dimension 0) accepted; 0 = no batch dimension checks
@@ -37,6 +39,9 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
     public var poolSize: Int?
     public var threads: Int?
     public var onednn: Bool?
+    /// ``Config/oneDNNCacheCapacity``. Default: the engine's (10); with dynamic batching at least twice
+    /// `max_batch_size`, so that every batch size keeps its kernels and predictors run in parallel.
+    public var onednnCacheCapacity: Int?
     public var queueCapacity: Int?
     public var timeoutMs: Int?
     public var maxBatchSize: Int?
@@ -95,6 +100,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         case name
         case poolSize = "pool_size"
         case threads, onednn
+        case onednnCacheCapacity = "onednn_cache_capacity"
         case queueCapacity = "queue_capacity"
         case timeoutMs = "timeout_ms"
         case maxBatchSize = "max_batch_size"
@@ -166,6 +172,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         try check((threads ?? 1) >= 1 && (threads ?? 1) <= 256, "threads must be 1...256")
         try check((queueCapacity ?? 0) >= 0, "queue_capacity must be >= 0")
         try check((timeoutMs ?? 1) >= 1, "timeout_ms must be >= 1")
+        try check((onednnCacheCapacity ?? 0) >= 0, "onednn_cache_capacity must be >= 0")
         try check((maxBatchSize ?? 0) >= 0, "max_batch_size must be >= 0")
         if let batching = dynamicBatching {
             try check((maxBatchSize ?? 0) >= 1, "dynamic_batching needs max_batch_size >= 1")
@@ -185,6 +192,11 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         var config = try Config(model: path)
         if let threads { config.cpuThreads = threads }
         if let onednn { config.oneDNN = onednn }
+        if let onednnCacheCapacity {
+            config.oneDNNCacheCapacity = onednnCacheCapacity
+        } else if dynamicBatching != nil, let maxBatchSize, maxBatchSize > 1 {
+            config.oneDNNCacheCapacity = max(10, 2 * maxBatchSize)
+        }
         return config
     }
 
