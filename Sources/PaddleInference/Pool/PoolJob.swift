@@ -76,3 +76,32 @@ final class PoolCall<Result: Sendable>: PoolJob, @unchecked Sendable {
         continuation.resume(throwing: error)
     }
 }
+
+/// A ``PoolJob`` that nobody awaits: its body does its own delivery (``PredictorPool/enqueue(deadline:_:onFailure:)``).
+///
+/// `@unchecked Sendable` (inherited): both closures are immutable and `Sendable`; ``perform(on:)`` runs once, on the
+/// pool thread that took the job, and ``fail(_:)`` at most once, by whoever refused or expired it.
+final class PoolCallback: PoolJob, @unchecked Sendable {
+    private let body: @Sendable (Predictor) -> Void
+    private let onFailure: @Sendable (PaddleError) -> Void
+
+    init(
+        deadline: ContinuousClock.Instant?, body: @escaping @Sendable (Predictor) -> Void,
+        onFailure: @escaping @Sendable (PaddleError) -> Void
+    ) {
+        self.body = body
+        self.onFailure = onFailure
+        super.init(deadline: deadline)
+    }
+
+    override func perform(on predictor: Predictor) -> Bool {
+        body(predictor)
+        return true
+    }
+
+    override func deliver() {}
+
+    override func fail(_ error: PaddleError) {
+        onFailure(error)
+    }
+}

@@ -171,6 +171,27 @@ public final class PredictorPool: Sendable {
         }
     }
 
+    /// Schedules `body` to run with exclusive use of one predictor, on that predictor's pool thread, and returns at
+    /// once; nobody waits for it.
+    ///
+    /// For callers that deliver results themselves (for example a batcher resuming many requests from one run)
+    /// and must not pay for a task per job. `body` follows the rules of ``withPredictor(deadline:_:)``. Exactly one
+    /// of `body` and `onFailure` is called: `onFailure` (on the calling thread or a pool thread) when the job is
+    /// refused (`.overloaded`, `.shutdown`) or its deadline passes before it starts (`.timedOut`).
+    ///
+    /// - Parameters:
+    ///   - deadline: The latest time `body` may start; `nil` for now + ``Options/defaultTimeout`` (if any).
+    ///   - body: The work, run on a pool thread.
+    ///   - onFailure: Called instead of `body` when the job does not run.
+    public func enqueue(
+        deadline: ContinuousClock.Instant? = nil, _ body: @escaping @Sendable (Predictor) -> Void,
+        onFailure: @escaping @Sendable (PaddleError) -> Void
+    ) {
+        let deadline = deadline ?? options.defaultTimeout.map { ContinuousClock.now + $0 }
+        let job = PoolCallback(deadline: deadline, body: body, onFailure: onFailure)
+        if let error = core.submit(job) { job.fail(error) }
+    }
+
     /// Refuses new calls (they fail with ``PaddleError/Code/shutdown``), waits for running and queued calls to
     /// finish, then releases every predictor and its thread. Safe to call more than once and from several tasks.
     public func shutdown() async {

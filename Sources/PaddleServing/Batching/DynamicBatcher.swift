@@ -1,13 +1,24 @@
+import DequeModule
 import PaddleInference
+import Synchronization
 
 /// Merges concurrent requests of batchable shape into one engine run and splits the results back.
 ///
 /// A request is batchable when every input has rank >= 1 and the same dimension 0 (its batch size), at most the
-/// model's maximum batch size. Requests whose inputs agree on names, types and the dimensions after the first
-/// wait together for at most `maxQueueDelay`; a group is run as soon as it reaches the largest preferred batch
-/// size (or the maximum). Outputs whose dimension 0 equals the merged batch are split by rows; if an output does
-/// not, the batch's requests are run one by one instead.
-actor DynamicBatcher {
+/// model's maximum batch size. Requests whose inputs agree on names, types and the dimensions after the first form
+/// a group. Batches are formed when a predictor takes them, not before (as Triton's dynamic batcher does), so a
+/// batch holds everything that arrived while the predictors were busy:
+///
+/// - when every predictor is busy, or the group reaches the largest preferred batch size (or the maximum), a
+///   drain job goes to the pool at once; it waits in the pool's queue, and when a predictor takes it, it takes up
+///   to the maximum batch size of the group's requests;
+/// - otherwise (a predictor is free but the batch is small) the group waits at most `maxQueueDelay` for more.
+///
+/// At most one drain job per group waits in the pool at a time. The drain job runs on the pool thread, merges the
+/// inputs, runs the model once and resumes each request with its rows of the outputs, with no task or actor hop
+/// per batch. Outputs whose dimension 0 is not the merged batch cannot be split: those requests are then run one
+/// by one on the same predictor. A request whose deadline passes before its batch runs fails with `.timedOut`.
+final class DynamicBatcher: Sendable {
     struct Result: Sendable {
         var outputs: [String: Tensor]
         var queue: Duration
@@ -15,7 +26,7 @@ actor DynamicBatcher {
         var batchSize: Int
     }
 
-    private struct Pending {
+    private struct Pending: Sendable {
         let inputs: [String: Tensor]
         let batch: Int
         let enqueued: ContinuousClock.Instant
@@ -23,13 +34,31 @@ actor DynamicBatcher {
         let continuation: CheckedContinuation<Result, any Error>
     }
 
+    private struct Group {
+        var pending: Deque<Pending> = []
+        /// Rows (sum of batch sizes) in `pending`.
+        var rows = 0
+        /// A drain job is in the pool and has not started.
+        var drainQueued = false
+        /// A delay timer is running for this group.
+        var timerArmed = false
+
+        /// Nothing waits and nothing is scheduled: the entry can go.
+        var isIdle: Bool { pending.isEmpty && !drainQueued && !timerArmed }
+    }
+
+    private enum Action {
+        case none
+        case drain
+        case armTimer
+    }
+
     private let pool: PredictorPool
     private let maxBatchSize: Int
     private let flushSize: Int
     private let maxQueueDelay: Duration
     private let onExecution: @Sendable (Int, Duration) -> Void
-    private var groups: [String: [Pending]] = [:]
-    private var timers: Set<String> = []
+    private let groups = Mutex<[String: Group]>([:])
 
     init(
         pool: PredictorPool, maxBatchSize: Int, preferredBatchSizes: [Int], maxQueueDelay: Duration,
@@ -37,13 +66,13 @@ actor DynamicBatcher {
     ) {
         self.pool = pool
         self.maxBatchSize = max(maxBatchSize, 1)
-        self.flushSize = min(preferredBatchSizes.max() ?? maxBatchSize, maxBatchSize)
+        self.flushSize = max(min(preferredBatchSizes.max() ?? maxBatchSize, maxBatchSize), 1)
         self.maxQueueDelay = maxQueueDelay
         self.onExecution = onExecution
     }
 
     /// The batch size of `inputs`, or `nil` when they cannot be merged with others.
-    nonisolated static func batchSize(of inputs: [String: Tensor], limit: Int) -> Int? {
+    static func batchSize(of inputs: [String: Tensor], limit: Int) -> Int? {
         var size: Int?
         for tensor in inputs.values {
             guard let first = tensor.shape.first, first >= 1 else { return nil }
@@ -55,105 +84,180 @@ actor DynamicBatcher {
     }
 
     /// The key of requests that can be merged with these inputs.
-    nonisolated static func signature(of inputs: [String: Tensor]) -> String {
-        inputs.sorted { $0.key < $1.key }
-            .map { "\($0.key):\($0.value.dataType):\($0.value.shape.dropFirst().map(String.init).joined(separator: "x"))" }
-            .joined(separator: ";")
+    static func signature(of inputs: [String: Tensor]) -> String {
+        if inputs.count == 1, let (name, tensor) = inputs.first {
+            return signature(name, tensor)
+        }
+        return inputs.sorted { $0.key < $1.key }.map { signature($0.key, $0.value) }.joined(separator: ";")
+    }
+
+    private static func signature(_ name: String, _ tensor: Tensor) -> String {
+        var key = name
+        key += ":"
+        key += tensor.dataType.kserveName
+        for dimension in tensor.shape.dropFirst() {
+            key += "x"
+            key += String(dimension)
+        }
+        return key
     }
 
     /// Queues the inputs (batch size `batch`) and returns all model outputs for them. The run must start before
-    /// `deadline`, if one is given (the earliest deadline of a merged batch applies to all of it).
+    /// `deadline`, if one is given.
     func submit(_ inputs: [String: Tensor], batch: Int, deadline: ContinuousClock.Instant? = nil) async throws -> Result {
         let key = Self.signature(of: inputs)
         return try await withCheckedThrowingContinuation { continuation in
-            groups[key, default: []].append(
-                Pending(inputs: inputs, batch: batch, enqueued: .now, deadline: deadline, continuation: continuation))
-            let queued = groups[key]!.reduce(0) { $0 + $1.batch }
-            if queued >= flushSize {
-                flush(key)
-            } else if !timers.contains(key) {
-                timers.insert(key)
-                let delay = maxQueueDelay
-                Task { [weak self] in
-                    try? await Task.sleep(for: delay)
-                    await self?.timerFired(key)
+            let pending = Pending(
+                inputs: inputs, batch: batch, enqueued: .now, deadline: deadline, continuation: continuation)
+            let allBusy = pool.statistics.busy >= pool.size
+            let action: Action = groups.withLock { groups in
+                var group = groups[key] ?? Group()
+                defer { groups[key] = group }
+                group.pending.append(pending)
+                group.rows += batch
+                if group.drainQueued { return .none }
+                if allBusy || group.rows >= flushSize {
+                    group.drainQueued = true
+                    return .drain
                 }
+                if group.timerArmed { return .none }
+                group.timerArmed = true
+                return .armTimer
+            }
+            perform(action, key: key)
+        }
+    }
+
+    private func perform(_ action: Action, key: String) {
+        switch action {
+        case .none:
+            break
+        case .drain:
+            pool.enqueue({ [self] predictor in drain(key, on: predictor) }, onFailure: { [self] error in refused(key, error) })
+        case .armTimer:
+            let delay = maxQueueDelay
+            Task { [self] in
+                try? await Task.sleep(for: delay)
+                timerFired(key)
             }
         }
     }
 
     private func timerFired(_ key: String) {
-        timers.remove(key)
-        flush(key)
-        if let rest = groups[key], !rest.isEmpty, !timers.contains(key) {
-            timers.insert(key)
-            let delay = maxQueueDelay
-            Task { [weak self] in
-                try? await Task.sleep(for: delay)
-                await self?.timerFired(key)
-            }
+        let action: Action = groups.withLock { groups in
+            guard var group = groups[key] else { return .none }
+            defer { groups[key] = group.isIdle ? nil : group }
+            group.timerArmed = false
+            guard !group.drainQueued, group.rows > 0 else { return .none }
+            group.drainQueued = true
+            return .drain
         }
+        perform(action, key: key)
     }
 
-    /// Takes up to `maxBatchSize` rows of the group `key` and runs them.
-    private func flush(_ key: String) {
-        while var queue = groups[key], !queue.isEmpty {
+    /// The pool refused the drain job (overloaded or shut down): the group's waiting requests fail with its error.
+    private func refused(_ key: String, _ error: PaddleError) {
+        let failed: Deque<Pending> = groups.withLock { groups in
+            guard var group = groups[key] else { return [] }
+            defer { groups[key] = group.isIdle ? nil : group }
+            group.drainQueued = false
+            let all = group.pending
+            group.pending.removeAll()
+            group.rows = 0
+            return all
+        }
+        for pending in failed { pending.continuation.resume(throwing: error) }
+    }
+
+    /// The drain job, on a pool thread: takes up to `maxBatchSize` rows of the group and runs them.
+    private func drain(_ key: String, on predictor: Predictor) {
+        let (taken, next): ([Pending], Action) = groups.withLock { groups in
+            guard var group = groups[key] else { return ([], .none) }
+            group.drainQueued = false
             var taken: [Pending] = []
             var total = 0
-            while let next = queue.first, total + next.batch <= maxBatchSize || taken.isEmpty {
-                taken.append(next)
-                total += next.batch
-                queue.removeFirst()
+            while let first = group.pending.first, total + first.batch <= maxBatchSize || taken.isEmpty {
+                taken.append(first)
+                total += first.batch
+                group.pending.removeFirst()
             }
-            groups[key] = queue.isEmpty ? nil : queue
-            let batch = taken
-            Task { await Self.execute(batch, pool: pool, onExecution: onExecution) }
-            if total < flushSize { break }
+            group.rows -= total
+            var next = Action.none
+            if group.rows > 0 {
+                if group.rows >= flushSize || pool.statistics.busy >= pool.size {
+                    group.drainQueued = true
+                    next = .drain
+                } else if !group.timerArmed {
+                    group.timerArmed = true
+                    next = .armTimer
+                }
+            }
+            groups[key] = group.isIdle ? nil : group
+            return (taken, next)
         }
+        perform(next, key: key)
+        let now = ContinuousClock.now
+        var live: [Pending] = []
+        live.reserveCapacity(taken.count)
+        for pending in taken {
+            if let deadline = pending.deadline, deadline <= now {
+                pending.continuation.resume(
+                    throwing: PaddleError(.timedOut, "the deadline passed while the request waited for its batch"))
+            } else {
+                live.append(pending)
+            }
+        }
+        guard !live.isEmpty else { return }
+        execute(live, on: predictor)
     }
 
-    private static func execute(
-        _ batch: [Pending], pool: PredictorPool, onExecution: @Sendable (Int, Duration) -> Void
-    ) async {
+    private func execute(_ batch: [Pending], on predictor: Predictor) {
         let start = ContinuousClock.now
         if batch.count == 1 {
-            let pending = batch[0]
-            do {
-                let outputs = try await pool.run(pending.inputs, deadline: pending.deadline)
-                let infer = ContinuousClock.now - start
-                onExecution(pending.batch, infer)
-                pending.continuation.resume(
-                    returning: Result(outputs: outputs, queue: start - pending.enqueued, infer: infer, batchSize: pending.batch))
-            } catch {
-                pending.continuation.resume(throwing: error)
-            }
+            runAlone(batch[0], on: predictor, start: start)
             return
         }
         let total = batch.reduce(0) { $0 + $1.batch }
+        let outputs: [String: Tensor]
         do {
-            let merged = try concatenate(batch.map(\.inputs), total: total)
-            let outputs = try await pool.run(merged, deadline: batch.compactMap(\.deadline).min())
-            let infer = ContinuousClock.now - start
-            guard outputs.values.allSatisfy({ $0.shape.first == total }) else {
-                // Outputs that are not per-row cannot be split: run each request on its own.
-                for pending in batch {
-                    await execute([pending], pool: pool, onExecution: onExecution)
-                }
-                return
-            }
-            onExecution(total, infer)
-            var offset = 0
-            for pending in batch {
-                var split: [String: Tensor] = [:]
-                for (name, tensor) in outputs {
-                    split[name] = try rows(of: tensor, from: offset, count: pending.batch, total: total)
-                }
-                offset += pending.batch
-                pending.continuation.resume(
-                    returning: Result(outputs: split, queue: start - pending.enqueued, infer: infer, batchSize: total))
-            }
+            let merged = try Self.concatenate(batch.map(\.inputs), total: total)
+            outputs = try predictor.run(merged)
         } catch {
             for pending in batch { pending.continuation.resume(throwing: error) }
+            return
+        }
+        let infer = ContinuousClock.now - start
+        guard outputs.values.allSatisfy({ $0.shape.first == total }) else {
+            // Outputs that are not per-row cannot be split: run each request on its own.
+            for pending in batch { runAlone(pending, on: predictor, start: ContinuousClock.now) }
+            return
+        }
+        onExecution(total, infer)
+        var offset = 0
+        for pending in batch {
+            do {
+                var split: [String: Tensor] = [:]
+                for (name, tensor) in outputs {
+                    split[name] = try Self.rows(of: tensor, from: offset, count: pending.batch, total: total)
+                }
+                pending.continuation.resume(
+                    returning: Result(outputs: split, queue: start - pending.enqueued, infer: infer, batchSize: total))
+            } catch {
+                pending.continuation.resume(throwing: error)
+            }
+            offset += pending.batch
+        }
+    }
+
+    private func runAlone(_ pending: Pending, on predictor: Predictor, start: ContinuousClock.Instant) {
+        do {
+            let outputs = try predictor.run(pending.inputs)
+            let infer = ContinuousClock.now - start
+            onExecution(pending.batch, infer)
+            pending.continuation.resume(
+                returning: Result(outputs: outputs, queue: start - pending.enqueued, infer: infer, batchSize: pending.batch))
+        } catch {
+            pending.continuation.resume(throwing: error)
         }
     }
 
