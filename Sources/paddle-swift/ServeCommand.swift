@@ -77,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        LoggingSystem.bootstrap(ServingLogHandler.init(label:))
         var logger = Logger(label: "paddle.serving")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let repository: ModelRepository

@@ -13,7 +13,7 @@ Measures, and writes to bench/out/server.json:
   - dynamic batching on/off on the tiny model at concurrency 32 (Swift);
   - the same request as a JSON body at concurrency 32 on the tiny model (what the binary encoding saves).
 Environment: BENCH_QUICK=1 (short points, 1 cold-start repeat), BENCH_SERVER_SECONDS, BENCH_SERVER_POOL,
-BENCH_SERVER_REPEATS (cold starts), BENCH_SERVER_BATCHING (JSON of the dynamic_batching settings to try).
+BENCH_SERVER_REPEATS (cold starts, 0 to skip), BENCH_SERVER_MODELS (default "tiny,rec_v4"), BENCH_SERVER_BATCHING (JSON of the dynamic_batching settings to try).
 """
 import datetime
 import http.client
@@ -451,7 +451,7 @@ def main():
                "loadBefore": Path("/proc/loadavg").read_text().split()[:3], "load": {}}
     if COLD_REPEATS > 0:
         measure_cold_start(binary, python, results)
-    for key in ["tiny", "rec_v4"]:
+    for key in os.environ.get("BENCH_SERVER_MODELS", "tiny,rec_v4").split(","):
         measure_model(binary, python, key, results)
     results["loadAfter"] = Path("/proc/loadavg").read_text().split()[:3]
     results["elapsedSeconds"] = round(time.monotonic() - started, 1)

@@ -8,8 +8,13 @@ extension ModelManager {
     public func lease(model name: String, pathVersion: String?, headers: HTTPFields) throws(ServingError)
         -> ModelLease<Instance>
     {
-        let version = pathVersion ?? HTTPField.Name(Self.versionHeader).flatMap { headers[$0] }
+        let version = pathVersion ?? headers[.modelVersion]
         let stickyKey = stickyHeader(model: name).flatMap { HTTPField.Name($0) }.flatMap { headers[$0] }
         return try lease(model: name, version: version, stickyKey: stickyKey)
     }
+}
+
+extension HTTPField.Name {
+    /// The header that pins a request to a model version (``ModelManager/versionHeader``).
+    static let modelVersion = HTTPField.Name("x-model-version")!
 }

@@ -202,7 +202,7 @@ public final class ModelRepository: Sendable {
     {
         if let manager { return try manager.lease(model: name, pathVersion: version, headers: headers) }
         guard let model = fixed[name] else { throw .notFound("unknown model '\(name)'") }
-        let requested = version ?? HTTPField.Name(ModelManager<ServingModelLoader>.versionHeader).flatMap { headers[$0] }
+        let requested = version ?? headers[.modelVersion]
         return try model.lease(version: try Self.parse(requested, name: name), stickyKey: nil)
     }
 

@@ -1,4 +1,5 @@
 import CompressNIO
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -11,7 +12,7 @@ extension Request {
     ///
     /// - Throws: ``ServingError`` 413 beyond the limit, 400 for a corrupt or unknown encoding.
     func collectBody(limit: Int) async throws(ServingError) -> ByteBuffer {
-        if let length = headers[.contentLength].flatMap(Int.init), length > limit {
+        if let length = headers.firstValue(.contentLength).flatMap(Int.init), length > limit {
             throw .tooLarge(limit: limit)
         }
         var buffer: ByteBuffer
@@ -76,5 +77,14 @@ extension Request {
         var output = ByteBufferAllocator().buffer(capacity: total)
         for var chunk in chunks { output.writeBuffer(&chunk) }
         return .success(output)
+    }
+}
+
+extension HTTPFields {
+    /// The value of the first field named `name`. Unlike the subscript, repeated fields are not joined, so
+    /// nothing is allocated: for single-valued headers read on every request.
+    func firstValue(_ name: HTTPField.Name) -> String? {
+        for field in self where field.name == name { return field.value }
+        return nil
     }
 }

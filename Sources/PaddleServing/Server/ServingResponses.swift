@@ -72,7 +72,12 @@ struct ServingErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             response = try serving.response(from: request, context: context)
         }
-        response.headers[HTTPField.Name("X-Request-ID")!] = context.id
+        response.headers[.requestID] = context.id
         return response
     }
+}
+
+extension HTTPField.Name {
+    /// The request id echoed on every response (the one in the server's logs).
+    static let requestID = HTTPField.Name("X-Request-ID")!
 }
