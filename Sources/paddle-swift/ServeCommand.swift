@@ -40,6 +40,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds in-flight requests may take to finish after SIGTERM/SIGINT.")
     var drainTimeout: Int = 30
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Serve plain infer requests on the event loop, handing them straight to a pool thread.")
+    var eventLoopInference = true
+
     @Flag(inversion: .prefixedNo, help: "Serve POST /v1/ocr (default: on when the PP-OCR models are installed).")
     var ocr: Bool?
 
@@ -99,6 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             serving.repositoryToken = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
+        serving.eventLoopInference = eventLoopInference
         serving.repositoryPollInterval = pollInterval > 0 ? .milliseconds(Int(pollInterval * 1000)) : nil
         serving.repositoryReadyMarker = readyMarker
         var server = InferenceServer(repository: repository, configuration: serving, logger: logger)

@@ -31,7 +31,7 @@ final class DynamicBatcher: Sendable {
         let batch: Int
         let enqueued: ContinuousClock.Instant
         let deadline: ContinuousClock.Instant?
-        let continuation: CheckedContinuation<Result, any Error>
+        let complete: @Sendable (Swift.Result<Result, any Error>) -> Void
     }
 
     private struct Group {
@@ -102,30 +102,31 @@ final class DynamicBatcher: Sendable {
         return key
     }
 
-    /// Queues the inputs (batch size `batch`) and returns all model outputs for them. The run must start before
-    /// `deadline`, if one is given.
-    func submit(_ inputs: [String: Tensor], batch: Int, deadline: ContinuousClock.Instant? = nil) async throws -> Result {
+    /// Queues the inputs (batch size `batch`) and calls `completion` with all model outputs for them (on a pool
+    /// thread, or on the calling thread when the pool refuses the work). The run must start before `deadline`, if
+    /// one is given.
+    func submit(
+        _ inputs: [String: Tensor], batch: Int, deadline: ContinuousClock.Instant? = nil,
+        completion: @escaping @Sendable (Swift.Result<Result, any Error>) -> Void
+    ) {
         let key = Self.signature(of: inputs)
-        return try await withCheckedThrowingContinuation { continuation in
-            let pending = Pending(
-                inputs: inputs, batch: batch, enqueued: .now, deadline: deadline, continuation: continuation)
-            let allBusy = pool.statistics.busy >= pool.size
-            let action: Action = groups.withLock { groups in
-                var group = groups[key] ?? Group()
-                defer { groups[key] = group }
-                group.pending.append(pending)
-                group.rows += batch
-                if group.drainQueued { return .none }
-                if allBusy || group.rows >= flushSize {
-                    group.drainQueued = true
-                    return .drain
-                }
-                if group.timerArmed { return .none }
-                group.timerArmed = true
-                return .armTimer
+        let pending = Pending(inputs: inputs, batch: batch, enqueued: .now, deadline: deadline, complete: completion)
+        let allBusy = pool.statistics.busy >= pool.size
+        let action: Action = groups.withLock { groups in
+            var group = groups[key] ?? Group()
+            defer { groups[key] = group }
+            group.pending.append(pending)
+            group.rows += batch
+            if group.drainQueued { return .none }
+            if allBusy || group.rows >= flushSize {
+                group.drainQueued = true
+                return .drain
             }
-            perform(action, key: key)
+            if group.timerArmed { return .none }
+            group.timerArmed = true
+            return .armTimer
         }
+        perform(action, key: key)
     }
 
     private func perform(_ action: Action, key: String) {
@@ -166,7 +167,7 @@ final class DynamicBatcher: Sendable {
             group.rows = 0
             return all
         }
-        for pending in failed { pending.continuation.resume(throwing: error) }
+        for pending in failed { pending.complete(.failure(error)) }
     }
 
     /// The drain job, on a pool thread: takes up to `maxBatchSize` rows of the group and runs them.
@@ -201,8 +202,8 @@ final class DynamicBatcher: Sendable {
         live.reserveCapacity(taken.count)
         for pending in taken {
             if let deadline = pending.deadline, deadline <= now {
-                pending.continuation.resume(
-                    throwing: PaddleError(.timedOut, "the deadline passed while the request waited for its batch"))
+                pending.complete(
+                    .failure(PaddleError(.timedOut, "the deadline passed while the request waited for its batch")))
             } else {
                 live.append(pending)
             }
@@ -223,7 +224,7 @@ final class DynamicBatcher: Sendable {
             let merged = try Self.concatenate(batch.map(\.inputs), total: total)
             outputs = try predictor.run(merged)
         } catch {
-            for pending in batch { pending.continuation.resume(throwing: error) }
+            for pending in batch { pending.complete(.failure(error)) }
             return
         }
         let infer = ContinuousClock.now - start
@@ -240,10 +241,10 @@ final class DynamicBatcher: Sendable {
                 for (name, tensor) in outputs {
                     split[name] = try Self.rows(of: tensor, from: offset, count: pending.batch, total: total)
                 }
-                pending.continuation.resume(
-                    returning: Result(outputs: split, queue: start - pending.enqueued, infer: infer, batchSize: total))
+                pending.complete(
+                    .success(Result(outputs: split, queue: start - pending.enqueued, infer: infer, batchSize: total)))
             } catch {
-                pending.continuation.resume(throwing: error)
+                pending.complete(.failure(error))
             }
             offset += pending.batch
         }
@@ -254,10 +255,10 @@ final class DynamicBatcher: Sendable {
             let outputs = try predictor.run(pending.inputs)
             let infer = ContinuousClock.now - start
             onExecution(pending.batch, infer)
-            pending.continuation.resume(
-                returning: Result(outputs: outputs, queue: start - pending.enqueued, infer: infer, batchSize: pending.batch))
+            pending.complete(
+                .success(Result(outputs: outputs, queue: start - pending.enqueued, infer: infer, batchSize: pending.batch)))
         } catch {
-            pending.continuation.resume(throwing: error)
+            pending.complete(.failure(error))
         }
     }
 

@@ -86,71 +86,122 @@ public final class ModelInstance: Sendable {
     public func infer(_ request: InferenceRequest, decodeTime: Duration = .zero) async throws(ServingError)
         -> InferenceResponse
     {
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Result<InferenceResponse, ServingError>, Never>) in
+            infer(request, decodeTime: decodeTime) { continuation.resume(returning: $0) }
+        }
+        return try outcome.get()
+    }
+
+    /// Runs a decoded request and calls `completion` with the response to encode (or the error), on the pool
+    /// thread that ran it or on the calling thread. No task is made: the HTTP server's event loop hands the request
+    /// to a pool thread, which hands the result back.
+    ///
+    /// - Parameter decodeTime: Time spent decoding the request (reported as `compute_input`).
+    public func infer(
+        _ request: InferenceRequest, decodeTime: Duration = .zero,
+        completion: @escaping @Sendable (Result<InferenceResponse, ServingError>) -> Void
+    ) {
         let start = ContinuousClock.now
         if let rateLimiter = limits.withLock({ $0.rateLimiter }), let wait = rateLimiter.acquire(now: start) {
             metrics.rateLimited.increment()
-            throw .rateLimited(model: key.name, retryAfter: Int(wait.components.seconds) + 1)
+            completion(.failure(.rateLimited(model: key.name, retryAfter: Int(wait.components.seconds) + 1)))
+            return
         }
+        let prepared: Prepared
         do {
-            let response = try await execute(request, start: start, decodeTime: decodeTime)
-            metrics.success.increment()
-            metrics.requestDuration.record(ContinuousClock.now - start + decodeTime)
-            return response
+            prepared = try prepare(request, start: start, decodeTime: decodeTime)
         } catch {
-            let total = ContinuousClock.now - start + decodeTime
-            statistics.recordFailure(total: total)
-            metrics.failure.increment()
-            metrics.requestDuration.record(total)
-            throw error
+            completion(.failure(failed(error, start: start, decodeTime: decodeTime)))
+            return
+        }
+        if let batcher, let batch = DynamicBatcher.batchSize(of: prepared.tensors, limit: configuration.maxBatchSize ?? 1) {
+            batcher.submit(prepared.tensors, batch: batch, deadline: prepared.deadline) { [self] outcome in
+                switch outcome {
+                case .success(let result):
+                    completion(finish(prepared, results: result.outputs, queue: result.queue, infer: result.infer))
+                case .failure(let error):
+                    completion(.failure(failed(ServingError.from(error), start: start, decodeTime: decodeTime)))
+                }
+            }
+            return
+        }
+        let names = prepared.requested.map(\.name)
+        pool.enqueue(deadline: prepared.deadline) { [self] predictor in
+            let began = ContinuousClock.now
+            let results: [String: Tensor]
+            do {
+                results = try predictor.run(prepared.tensors, outputs: names)
+            } catch {
+                completion(.failure(failed(ServingError.from(error), start: start, decodeTime: decodeTime)))
+                return
+            }
+            let infer = ContinuousClock.now - began
+            let batchSize = prepared.tensors.values.first?.shape.first ?? 1
+            statistics.recordExecution(batchSize: batchSize, infer: infer)
+            metrics.batchSize.record(Double(batchSize))
+            completion(finish(prepared, results: results, queue: began - start, infer: infer))
+        } onFailure: { [self] error in
+            completion(.failure(failed(ServingError.from(error), start: start, decodeTime: decodeTime)))
         }
     }
 
-    private func execute(
-        _ request: InferenceRequest, start: ContinuousClock.Instant, decodeTime: Duration
-    ) async throws(ServingError) -> InferenceResponse {
+    /// A checked request, ready to run.
+    private struct Prepared: Sendable {
+        let request: InferenceRequest
+        let tensors: [String: Tensor]
+        let requested: [InferenceRequest.RequestedOutput]
+        let deadline: ContinuousClock.Instant?
+        let start: ContinuousClock.Instant
+        let decodeTime: Duration
+    }
+
+    private func prepare(_ request: InferenceRequest, start: ContinuousClock.Instant, decodeTime: Duration)
+        throws(ServingError) -> Prepared
+    {
         let tensors = try validate(request)
         let requested = try requestedOutputs(request)
         let timeout = configuration.timeoutMs
         let deadline = request.timeoutMicroseconds.map { start + .microseconds($0) } ?? timeout.map { start + .milliseconds($0) }
-        let queue: Duration
-        let infer: Duration
-        let results: [String: Tensor]
-        do {
-            if let batcher, let batch = DynamicBatcher.batchSize(of: tensors, limit: configuration.maxBatchSize ?? 1) {
-                let result = try await batcher.submit(tensors, batch: batch, deadline: deadline)
-                (results, queue, infer) = (result.outputs, result.queue, result.infer)
-            } else {
-                let names = requested.map(\.name)
-                let measured = try await pool.withPredictor(deadline: deadline) { predictor in
-                    let began = ContinuousClock.now
-                    let outputs = try predictor.run(tensors, outputs: names)
-                    return (outputs, began, ContinuousClock.now - began)
-                }
-                results = measured.0
-                queue = measured.1 - start
-                infer = measured.2
-                statistics.recordExecution(batchSize: tensors.values.first?.shape.first ?? 1, infer: infer)
-                metrics.batchSize.record(Double(tensors.values.first?.shape.first ?? 1))
-            }
-        } catch {
-            throw ServingError.from(error)
-        }
+        return Prepared(
+            request: request, tensors: tensors, requested: requested, deadline: deadline, start: start,
+            decodeTime: decodeTime)
+    }
+
+    /// Records a failed request and returns its error.
+    private func failed(_ error: ServingError, start: ContinuousClock.Instant, decodeTime: Duration) -> ServingError {
+        let total = ContinuousClock.now - start + decodeTime
+        statistics.recordFailure(total: total)
+        metrics.failure.increment()
+        metrics.requestDuration.record(total)
+        return error
+    }
+
+    /// Builds the response from the run's outputs and records the request.
+    private func finish(
+        _ prepared: Prepared, results: [String: Tensor], queue: Duration, infer: Duration
+    ) -> Result<InferenceResponse, ServingError> {
         metrics.queueDuration.record(queue)
         metrics.computeDuration.record(infer)
         let encodeStart = ContinuousClock.now
         var outputs: [InferenceResponse.Output] = []
-        for output in requested {
-            guard let tensor = results[output.name] else { throw .internalError }
+        outputs.reserveCapacity(prepared.requested.count)
+        for output in prepared.requested {
+            guard let tensor = results[output.name] else {
+                return .failure(failed(.internalError, start: prepared.start, decodeTime: prepared.decodeTime))
+            }
             outputs.append(
                 InferenceResponse.Output(
-                    name: output.name, tensor: tensor, binary: output.binaryData ?? request.binaryDataOutput))
+                    name: output.name, tensor: tensor, binary: output.binaryData ?? prepared.request.binaryDataOutput))
         }
         let response = InferenceResponse(
-            modelName: key.name, modelVersion: String(key.version), id: request.id, outputs: outputs)
+            modelName: key.name, modelVersion: String(key.version), id: prepared.request.id, outputs: outputs)
+        let now = ContinuousClock.now
         statistics.recordSuccess(
-            total: ContinuousClock.now - start + decodeTime, queue: queue, input: decodeTime, infer: infer,
-            output: ContinuousClock.now - encodeStart)
-        return response
+            total: now - prepared.start + prepared.decodeTime, queue: queue, input: prepared.decodeTime, infer: infer,
+            output: now - encodeStart)
+        metrics.success.increment()
+        metrics.requestDuration.record(now - prepared.start + prepared.decodeTime)
+        return .success(response)
     }
 
     /// Checks the request's inputs against the served declarations and returns them by name.

@@ -64,9 +64,18 @@ public struct InferenceServer: Sendable {
     public func makeApplication(onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in })
         -> some ApplicationProtocol
     {
-        Application(
+        let endpoint = InferenceEndpoint(
+            repository: repository, configuration: configuration,
+            responses: ServingResponses(compressionThreshold: configuration.compressionThreshold), logger: logger)
+        let fastPath = configuration.eventLoopInference
+        let serverName = configuration.serverName
+        return Application(
             router: makeRouter(),
-            server: .http1(configuration: .init(additionalChannelHandlers: [FlushBeforeCloseHandler()])),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: fastPath
+                        ? [FlushBeforeCloseHandler(), FastInferHandler(endpoint: endpoint, serverName: serverName)]
+                        : [FlushBeforeCloseHandler()])),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },

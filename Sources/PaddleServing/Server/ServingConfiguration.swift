@@ -10,6 +10,9 @@ public struct ServingConfiguration: Sendable {
     public var drainTimeout: Duration = .seconds(30)
     /// Responses larger than this are compressed when the client accepts gzip or deflate.
     public var compressionThreshold: Int = 1024
+    /// Serve plain `infer` requests on the connection's event loop, handing them straight to a pool thread
+    /// (``FastInferHandler``) instead of through a Swift task. Default `true`.
+    public var eventLoopInference: Bool = true
     /// The name reported by `GET /v2`.
     public var serverName: String = "paddle-swift"
     /// The version reported by `GET /v2`.

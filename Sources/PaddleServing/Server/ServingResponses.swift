@@ -20,10 +20,19 @@ struct ServingResponses: Sendable {
         _ request: Request, status: HTTPResponse.Status = .ok, _ buffer: ByteBuffer, contentType: String,
         headers extra: HTTPFields = [:]
     ) -> Response {
+        let (headers, body) = encoded(
+            buffer, contentType: contentType, headers: extra, acceptEncoding: request.headers[.acceptEncoding])
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// A body and its headers (`Content-Type`, and `Content-Encoding` when compressed for `acceptEncoding`).
+    func encoded(_ buffer: ByteBuffer, contentType: String, headers extra: HTTPFields, acceptEncoding: String?)
+        -> (HTTPFields, ByteBuffer)
+    {
         var headers = extra
         headers[.contentType] = contentType
         var buffer = buffer
-        if buffer.readableBytes >= compressionThreshold, let (name, algorithm) = Self.negotiate(request) {
+        if buffer.readableBytes >= compressionThreshold, let (name, algorithm) = Self.negotiate(acceptEncoding) {
             var input = buffer
             if let compressed = try? input.compress(with: algorithm) {
                 buffer = compressed
@@ -31,12 +40,12 @@ struct ServingResponses: Sendable {
                 headers[.vary] = "Accept-Encoding"
             }
         }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
+        return (headers, buffer)
     }
 
-    /// The encoding to use for the request's `Accept-Encoding`, if any.
-    static func negotiate(_ request: Request) -> (String, CompressionAlgorithm)? {
-        guard let accept = request.headers[.acceptEncoding]?.lowercased() else { return nil }
+    /// The encoding to use for an `Accept-Encoding` value, if any.
+    static func negotiate(_ acceptEncoding: String?) -> (String, CompressionAlgorithm)? {
+        guard let accept = acceptEncoding?.lowercased() else { return nil }
         var best: (name: String, quality: Double)?
         for part in accept.split(separator: ",") {
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -307,38 +307,15 @@ struct ServingRoutes: Sendable {
     private func infer(_ request: Request, context: ServingContext, name: String, version: String?)
         async throws(ServingError) -> Response
     {
-        // The lease keeps the chosen version's instance alive until the response is done, across reloads.
-        let lease = try repository.lease(name: name, version: version, headers: request.headers)
-        defer { lease.release() }
-        let instance = lease.instance
-        context.logger.debug(
-            "inference routed", metadata: ["model": "\(name)", "version": "\(lease.version)", "route": "\(lease.reason.rawValue)"])
         let body = try await request.collectBody(limit: configuration.maxBodyBytes)
-        let decodeStart = ContinuousClock.now
-        var headerLength: Int?
-        if let text = request.headers.firstValue(.inferenceHeaderContentLength) {
-            guard let value = Self.parseLength(text) else {
-                throw .badRequest("Inference-Header-Content-Length must be a non-negative integer, '\(text)' given")
-            }
-            headerLength = value
-        }
-        let limits = configuration.decodingLimits
-        let decoded: Result<InferenceRequest, ServingError> = body.withUnsafeReadableBytes { bytes in
-            do throws(ServingError) {
-                return .success(try InferenceRequest.decode(body: bytes, headerLength: headerLength, limits: limits))
-            } catch {
-                return .failure(error)
+        let endpoint = InferenceEndpoint(
+            repository: repository, configuration: configuration, responses: responses, logger: context.logger)
+        let reply = await withCheckedContinuation { (continuation: CheckedContinuation<InferenceEndpoint.Reply, Never>) in
+            endpoint.handle(name: name, version: version, headers: request.headers, body: body) {
+                continuation.resume(returning: $0)
             }
         }
-        let inferenceRequest = try decoded.get()
-        let response = try await instance.infer(inferenceRequest, decodeTime: ContinuousClock.now - decodeStart)
-        let (buffer, jsonLength) = response.encode()
-        var headers = HTTPFields()
-        if let jsonLength {
-            headers[.inferenceHeaderContentLength] = String(jsonLength)
-            return responses.body(request, buffer, contentType: "application/octet-stream", headers: headers)
-        }
-        return responses.body(request, buffer, contentType: "application/json", headers: headers)
+        return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: reply.body))
     }
 }
 
