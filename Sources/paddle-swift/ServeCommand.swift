@@ -113,13 +113,30 @@ struct ServeCommand: AsyncParsableCommand {
             .flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
         ocrOptions.models.poolSize = 2  // two line batches (or images) at once, one per core
         ocrOptions.models.detectionThreads = 2
-        let pipeline = try await OCRPipeline.forServing(enabled: ocr, options: ocrOptions, logger: logger)
-        if let pipeline { server.addOCRRoutes(pipeline: pipeline) }
+        // The OCR pipeline loads after the port is bound, alongside the repository's models.
+        let slot = OCRPipelineSlot()
+        var serveOCR = ocr ?? true
+        if ocr == nil {
+            do {
+                _ = try OCRModelLocator.paths(for: ocrOptions.models)
+            } catch {
+                logger.info("POST /v1/ocr disabled: the PP-OCR models are not installed", metadata: ["reason": "\(error.message)"])
+                serveOCR = false
+            }
+        }
+        if serveOCR {
+            let enabled = ocr
+            let options = ocrOptions
+            let pipelineLogger = logger
+            server.addOCRRoutes(slot: slot) {
+                try await OCRPipeline.forServing(enabled: enabled, options: options, logger: pipelineLogger)
+            }
+        }
         let announcer = logger
         try await server.run { port in
             announcer.info("listening", metadata: ["address": "http://\(host):\(port.map(String.init) ?? "?")"])
         }
-        await pipeline?.shutdown()
+        await slot.pipeline?.shutdown()
     }
 
     static func defaultName(for path: String) -> String {

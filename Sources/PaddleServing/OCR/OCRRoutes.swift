@@ -18,9 +18,12 @@ import PaddleOCR
 /// missing, undecodable or truncated image or an invalid filter, 413 beyond the byte or pixel limits of
 /// ``OCRRouteConfiguration``; every error is `{"error": "..."}` and the server keeps serving.
 ///
-/// Thread-safety: the routes share one ``OCRPipeline``, whose predictor pools queue concurrent requests.
+/// Thread-safety: the routes share one ``OCRPipeline``, whose predictor pools queue concurrent requests. While
+/// the pipeline loads (``OCRPipelineSlot``), the route answers 503.
 public struct OCRRoutes: Sendable {
-    public let pipeline: OCRPipeline
+    /// The pipeline, `nil` while it loads.
+    public var pipeline: OCRPipeline? { slot.pipeline }
+    let slot: OCRPipelineSlot
     public let configuration: OCRRouteConfiguration
     let metrics: OCRMetrics
     let responses: ServingResponses
@@ -32,7 +35,17 @@ public struct OCRRoutes: Sendable {
         pipeline: OCRPipeline, configuration: OCRRouteConfiguration = OCRRouteConfiguration(),
         metrics: ServingMetrics, compressionThreshold: Int = 1024
     ) {
-        self.pipeline = pipeline
+        self.init(
+            slot: OCRPipelineSlot(pipeline), configuration: configuration, metrics: metrics,
+            compressionThreshold: compressionThreshold)
+    }
+
+    /// Routes over a pipeline that may still be loading.
+    public init(
+        slot: OCRPipelineSlot, configuration: OCRRouteConfiguration = OCRRouteConfiguration(),
+        metrics: ServingMetrics, compressionThreshold: Int = 1024
+    ) {
+        self.slot = slot
         self.configuration = configuration
         self.metrics = OCRMetrics(registry: metrics.registry)
         self.responses = ServingResponses(compressionThreshold: compressionThreshold)
@@ -72,6 +85,7 @@ public struct OCRRoutes: Sendable {
         let result: OCRResult
         let width: Int, height: Int
         let decodeSeconds: Double
+        guard let pipeline = slot.pipeline else { throw ServingError.unavailable("the OCR models are loading") }
         do {
             let image = try OCRImage(decoding: input.image, applyEXIFOrientation: configuration.applyEXIFOrientation)
             decodeSeconds = Self.seconds(ContinuousClock.now - decodeStart)
@@ -129,5 +143,26 @@ extension InferenceServer {
             pipeline: pipeline, configuration: configuration, metrics: repository.metrics,
             compressionThreshold: self.configuration.compressionThreshold)
         addRoutes { routes.register(on: $0) }
+    }
+
+    /// Serves `POST /v1/ocr` with a pipeline that `load` makes while the server starts: the port is bound at once,
+    /// the route answers 503 until the pipeline is in `slot`, and readiness waits for it (``addStartupTask(_:)``).
+    /// `load` returning `nil` (OCR off) or failing leaves the route answering 503; the failure is logged.
+    public mutating func addOCRRoutes(
+        slot: OCRPipelineSlot, configuration: OCRRouteConfiguration = OCRRouteConfiguration(),
+        load: @escaping @Sendable () async throws -> OCRPipeline?
+    ) {
+        let routes = OCRRoutes(
+            slot: slot, configuration: configuration, metrics: repository.metrics,
+            compressionThreshold: self.configuration.compressionThreshold)
+        addRoutes { routes.register(on: $0) }
+        let logger = self.logger
+        addStartupTask {
+            do {
+                if let pipeline = try await load() { slot.fill(pipeline) }
+            } catch {
+                logger.error("the OCR pipeline failed to load; POST /v1/ocr answers 503", metadata: ["error": "\(error)"])
+            }
+        }
     }
 }

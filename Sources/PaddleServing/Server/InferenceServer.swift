@@ -23,6 +23,7 @@ public struct InferenceServer: Sendable {
     public let state: ServerState
     public let logger: Logger
     private var extraRoutes: [@Sendable (Router<ServingContext>) -> Void] = []
+    private var startupTasks: [@Sendable () async -> Void] = []
 
     public init(
         repository: ModelRepository, configuration: ServingConfiguration = ServingConfiguration(),
@@ -37,6 +38,12 @@ public struct InferenceServer: Sendable {
     /// Adds routes to the router this server builds (for example the OCR endpoint).
     public mutating func addRoutes(_ install: @escaping @Sendable (Router<ServingContext>) -> Void) {
         extraRoutes.append(install)
+    }
+
+    /// Adds work that runs while the server starts, alongside loading the repository's models, after the port is
+    /// bound; readiness waits for it (for example loading the OCR pipeline).
+    public mutating func addStartupTask(_ task: @escaping @Sendable () async -> Void) {
+        startupTasks.append(task)
     }
 
     /// The router with every protocol route, the error middleware and request logging.
@@ -86,7 +93,8 @@ public struct InferenceServer: Sendable {
     /// a graceful shutdown begins.
     public var lifecycleService: some Service {
         ModelLifecycleService(
-            repository: repository, state: state, watcherOptions: configuration.watcherOptions, logger: logger)
+            repository: repository, state: state, watcherOptions: configuration.watcherOptions,
+            startupTasks: startupTasks, logger: logger)
     }
 
     /// Runs the server until SIGTERM or SIGINT, then drains and unloads the models.
@@ -122,10 +130,16 @@ struct ModelLifecycleService: Service {
     let repository: ModelRepository
     let state: ServerState
     let watcherOptions: RepositoryWatcher.Options?
+    var startupTasks: [@Sendable () async -> Void] = []
     let logger: Logger
 
     func run() async throws {
-        try await repository.loadAll()
+        let repository = self.repository
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await repository.loadAll() }
+            for task in startupTasks { group.addTask { await task() } }
+            try await group.waitForAll()
+        }
         state.markStarted()
         logger.info("server ready", metadata: ["models": "\(repository.readyInstances().map { $0.key.description })"])
         await withTaskGroup(of: Void.self) { group in
