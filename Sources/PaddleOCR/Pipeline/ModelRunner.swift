@@ -15,6 +15,7 @@ final class ModelRunner: Sendable {
             var config = try Config(model: path)
             config.cpuThreads = options.cpuThreads
             config.oneDNN = options.oneDNN
+            config.oneDNNCacheCapacity = options.oneDNNCacheCapacity
             config.memoryOptim = config.format != .pirJSON  // PIR models cannot use it in Paddle 3.3.1
             config.irOptim = true
             config.deletedPasses = ["conv_transpose_eltwiseadd_bn_fuse_pass", "matmul_transpose_reshape_fuse_pass"]

@@ -37,6 +37,11 @@ public struct OCROptions: Sendable, Equatable {
         public var poolSize: Int = 1
         /// oneDNN on/off; `nil` = the engine default (on for `.pdmodel`, off for PIR `.json`, which requires it off).
         public var oneDNN: Bool? = nil
+        /// oneDNN's cache capacity in input-shape sets (``Config/oneDNNCacheCapacity``); `nil` = the engine's (10).
+        /// Line batches come in many widths, so the cache soon fills; then runs go one at a time (see the
+        /// binding's notes on the shape cache). A larger bound keeps more widths and runs in parallel longer, at the
+        /// cost of memory; 0 removes the bound.
+        public var oneDNNCacheCapacity: Int? = nil
         public init() {}
     }
 
