@@ -45,6 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Serve plain infer requests on the event loop, handing them straight to a pool thread.")
     var eventLoopInference = true
 
+    @Option(name: .long, help: "Threads serving connections (default: half the cores, at least 1).")
+    var eventLoopThreads: Int?
+
     @Flag(inversion: .prefixedNo, help: "Serve POST /v1/ocr (default: on when the PP-OCR models are installed).")
     var ocr: Bool?
 
@@ -76,6 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         if modelName != nil && model == nil { throw ValidationError("--model-name needs --model") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
+        guard (eventLoopThreads ?? 1) >= 1 else { throw ValidationError("--event-loop-threads must be at least 1") }
         guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must be >= 0") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard pollInterval >= 0 && pollInterval.isFinite else { throw ValidationError("--poll-interval must be >= 0") }
@@ -105,6 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
             serving.repositoryToken = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         serving.eventLoopInference = eventLoopInference
+        serving.eventLoopThreads = eventLoopThreads
         serving.repositoryPollInterval = pollInterval > 0 ? .milliseconds(Int(pollInterval * 1000)) : nil
         serving.repositoryReadyMarker = readyMarker
         var server = InferenceServer(repository: repository, configuration: serving, logger: logger)

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// The inference server: a model repository served over the KServe v2 protocol with Triton's extensions.
@@ -68,9 +69,11 @@ public struct InferenceServer: Sendable {
     }
 
     /// The Hummingbird application (without the model-loading service); tests drive it with `app.test`.
-    public func makeApplication(onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in })
-        -> some ApplicationProtocol
-    {
+    /// - Parameter eventLoopGroup: The event loops that serve the connections; `nil` for NIO's shared group (one
+    ///   thread per core).
+    public func makeApplication(
+        onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }, eventLoopGroup: (any EventLoopGroup)? = nil
+    ) -> some ApplicationProtocol {
         let endpoint = InferenceEndpoint(
             repository: repository, configuration: configuration,
             responses: ServingResponses(compressionThreshold: configuration.compressionThreshold), logger: logger)
@@ -86,6 +89,7 @@ public struct InferenceServer: Sendable {
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
+            eventLoopGroupProvider: eventLoopGroup.map { .shared($0) } ?? .singleton,
             logger: logger)
     }
 
@@ -104,7 +108,8 @@ public struct InferenceServer: Sendable {
     public func run(onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) async throws {
         _ = try BearerTokenMiddleware<ServingContext>.requiredToken(
             host: configuration.host, token: configuration.resolvedRepositoryToken)
-        let app = makeApplication(onServerRunning: onServerRunning)
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.resolvedEventLoopThreads)
+        let app = makeApplication(onServerRunning: onServerRunning, eventLoopGroup: loops)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: app),
@@ -120,6 +125,7 @@ public struct InferenceServer: Sendable {
             logger.warning("server stopped with an error", metadata: ["error": "\(error)"])
         }
         await repository.shutdown()
+        try? await loops.shutdownGracefully()
         logger.info("server stopped")
     }
 }
