@@ -120,21 +120,11 @@ struct ServeCommand: AsyncParsableCommand {
         ocrOptions.models.detectionThreads = 2
         // The OCR pipeline loads after the port is bound, alongside the repository's models.
         let slot = OCRPipelineSlot()
-        var serveOCR = ocr ?? true
-        if ocr == nil {
-            do {
-                _ = try OCRModelLocator.paths(for: ocrOptions.models)
-            } catch {
-                logger.info("POST /v1/ocr disabled: the PP-OCR models are not installed", metadata: ["reason": "\(error.message)"])
-                serveOCR = false
-            }
-        }
-        if serveOCR {
-            let enabled = ocr
+        if OCRPipeline.isServed(enabled: ocr, options: ocrOptions, logger: logger) {
             let options = ocrOptions
             let pipelineLogger = logger
             server.addOCRRoutes(slot: slot) {
-                try await OCRPipeline.forServing(enabled: enabled, options: options, logger: pipelineLogger)
+                try await OCRPipeline.forServing(enabled: true, options: options, logger: pipelineLogger)
             }
         }
         let announcer = logger

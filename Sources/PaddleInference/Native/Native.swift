@@ -235,23 +235,23 @@ enum Native {
 
         /// Runs the model on the inputs set. `shapes` are the inputs' shapes in the engine's input order.
         func run(shapes: [[Int]]) throws(PaddleError) {
-            guard usesSharedState else {
+            func runEngine() throws(PaddleError) {
                 try check("the engine failed to run the model") { pds_predictor_run(raw, $0) }
-                return
             }
+            guard usesSharedState else { return try runEngine() }
             if case .clearing(let capacity) = oneDNNCache {
                 let key = OneDNNShapeCache.key(shapes)
                 if !oneDNNShapes.mayShare(predictor: id, shapes: key) {
                     sharedStateLock.lockExclusive()
                     defer { sharedStateLock.unlock() }
-                    try check("the engine failed to run the model") { pds_predictor_run(raw, $0) }
+                    try runEngine()
                     oneDNNShapes.recordExclusiveRun(predictor: id, shapes: key, capacity: capacity)
                     return
                 }
             }
             sharedStateLock.lockShared()
             defer { sharedStateLock.unlock() }
-            try check("the engine failed to run the model") { pds_predictor_run(raw, $0) }
+            try runEngine()
         }
 
         func outputShape(name: String) throws(PaddleError) -> (shape: [Int], dataType: DataType) {

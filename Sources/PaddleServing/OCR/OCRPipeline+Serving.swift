@@ -10,18 +10,23 @@ extension OCRPipeline {
     ///   - options: the pipeline options (models folder, version, threads, pool size).
     /// - Throws: ``OCRError`` when OCR is required or the models are found but fail to load.
     public static func forServing(enabled: Bool?, options: OCROptions, logger: Logger) async throws(OCRError) -> OCRPipeline? {
-        if enabled == false { return nil }
-        if enabled == nil {
-            do {
-                _ = try OCRModelLocator.paths(for: options.models)
-            } catch {
-                logger.info("POST /v1/ocr disabled: the PP-OCR models are not installed", metadata: ["reason": "\(error.message)"])
-                return nil
-            }
-        }
+        guard isServed(enabled: enabled, options: options, logger: logger) else { return nil }
         let pipeline = try OCRPipeline(options: options)
         await pipeline.warmUp(logger: logger)
         return pipeline
+    }
+
+    /// Whether `POST /v1/ocr` is served: `enabled`, or when it is `nil`, whether the models are installed (logged
+    /// when they are not).
+    public static func isServed(enabled: Bool?, options: OCROptions, logger: Logger) -> Bool {
+        if let enabled { return enabled }
+        do {
+            _ = try OCRModelLocator.paths(for: options.models)
+            return true
+        } catch {
+            logger.info("POST /v1/ocr disabled: the PP-OCR models are not installed", metadata: ["reason": "\(error.message)"])
+            return false
+        }
     }
 
     /// Runs every stage once on a synthetic image (a dark bar on white), so the first request does not pay for the

@@ -78,10 +78,16 @@ public struct ServingError: Error, Sendable, CustomStringConvertible {
 
 extension ServingError: HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let (headers, body) = jsonReply()
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// The error's headers (with `Content-Type: application/json`) and its body, `{"error": "..."}`.
+    func jsonReply() -> (HTTPFields, ByteBuffer) {
         var writer = JSONWriter()
         writer.object { $0.member("error", string: message) }
         var headers = self.headers
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+        return (headers, ByteBuffer(bytes: writer.bytes))
     }
 }

@@ -40,7 +40,7 @@ struct InferenceEndpoint: Sendable {
             let decodeStart = ContinuousClock.now
             var headerLength: Int?
             if let text = headers.firstValue(.inferenceHeaderContentLength) {
-                guard let value = ServingRoutes.parseLength(text) else {
+                guard let value = Self.parseLength(text) else {
                     throw .badRequest("Inference-Header-Content-Length must be a non-negative integer, '\(text)' given")
                 }
                 headerLength = value
@@ -91,10 +91,30 @@ struct InferenceEndpoint: Sendable {
         if error.status.code >= 500 && error.status != .serviceUnavailable {
             logger.error("inference failed", metadata: ["model": "\(model)", "error": "\(error.message)"])
         }
-        var writer = JSONWriter()
-        writer.object { $0.member("error", string: error.message) }
-        var headers = error.headers
-        headers[.contentType] = "application/json"
-        return Reply(status: error.status, headers: headers, body: ByteBuffer(bytes: writer.bytes))
+        let (headers, body) = error.jsonReply()
+        return Reply(status: error.status, headers: headers, body: body)
+    }
+
+    /// A header's non-negative decimal integer, with optional spaces or tabs around it; `nil` otherwise.
+    private static func parseLength(_ text: String) -> Int? {
+        var value = 0
+        var digits = 0
+        var trailing = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"):
+                if digits > 0 { trailing = true }
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard !trailing else { return nil }
+                let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
+                guard !overflow1, !overflow2 else { return nil }
+                value = sum
+                digits += 1
+            default:
+                return nil
+            }
+        }
+        return digits > 0 ? value : nil
     }
 }

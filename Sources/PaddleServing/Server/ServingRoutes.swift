@@ -268,29 +268,6 @@ struct ServingRoutes: Sendable {
         return Response(status: .ok)
     }
 
-    /// A header's non-negative decimal integer, with optional spaces or tabs around it; `nil` otherwise.
-    static func parseLength(_ text: String) -> Int? {
-        var value = 0
-        var digits = 0
-        var trailing = false
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"):
-                if digits > 0 { trailing = true }
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                guard !trailing else { return nil }
-                let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-                let (sum, overflow2) = times.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
-                guard !overflow1, !overflow2 else { return nil }
-                value = sum
-                digits += 1
-            default:
-                return nil
-            }
-        }
-        return digits > 0 ? value : nil
-    }
-
     private static func parseObject(_ body: ByteBuffer) throws(ServingError) -> JSONObject {
         let value: JSONValue
         do {
