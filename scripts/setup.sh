@@ -26,7 +26,7 @@ CHAROCR_SHA=75e9bdf502de7c2dc75c952965ef28bfb578fdf491b6cd2e88514e2e3792b4ea
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. Debian packages -----------------------------------------------------------------------------
-debs=(build-essential pkg-config unzip libjpeg62-turbo-dev libpng-dev zlib1g-dev python3-venv)
+debs=(build-essential pkg-config unzip libjpeg62-turbo-dev libpng-dev zlib1g-dev libgoogle-perftools-dev python3-venv)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
