@@ -308,13 +308,6 @@ import Testing
 
     // MARK: Leaks
 
-    /// Resident set size of this process, from /proc/self/statm.
-    static func residentBytes() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = text.split(separator: " ")
-        return (fields.count > 1 ? Int(fields[1]) ?? 0 : 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
-    }
-
     @Test func run_1000Runs_releaseEveryTensorAndKeepMemoryFlat() async throws {
         let freed = Counter()
         weak var weakPool: PredictorPool?
@@ -345,9 +338,9 @@ import Testing
                 }
             }
             try await batch(0..<200)  // warm-up: engine caches and allocator pools settle
-            let before = Self.residentBytes()
+            let before = residentBytes()
             try await batch(200..<1000)
-            growth = Self.residentBytes() - before
+            growth = residentBytes() - before
             #expect(pool.statistics.completed == 1000)
             await pool.shutdown()
         }

@@ -162,8 +162,17 @@ func doubles(_ t: Tensor) throws -> [Double] {
     }
 }
 
-/// Resident set size of this process, in bytes (Linux /proc).
+/// glibc's `malloc_trim` (declared in `malloc.h`, which Swift's Glibc module does not import).
+private let mallocTrim: (@convention(c) (Int) -> Int32)? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim")
+    .map { unsafeBitCast($0, to: (@convention(c) (Int) -> Int32).self) }
+
+/// Resident set size of this process, in bytes (Linux /proc), read after handing free heap pages back to the system.
+///
+/// Without the `malloc_trim`, RSS also counts memory glibc keeps cached after frees, which goes up and down by tens
+/// of megabytes with the allocator's own bookkeeping; after it, RSS follows what is still allocated, which is what a
+/// leak test compares.
 func residentBytes() -> Int {
+    mallocTrim?(0)
     guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
     let fields = text.split(separator: " ")
     guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
