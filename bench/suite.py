@@ -496,11 +496,17 @@ def server_section(results):
                          f"{fmt(best_p, 0)} req/s = {fmt(ratio)}x (at 32: "
                          f"{fmt(qps(row, 'swift', cs[-1]) / qps(row, 'python', cs[-1]))}x) | {verdict(ratio >= 3)} |")
         else:
-            t = results.get("throughput", {}).get("cpp", {})
-            raw = max((median([x["throughput"] for x in runs]) for runs in t.values()), default=float("nan"))
+            if "rawEngine" in row:  # measured by the server benchmark itself, around the load points
+                raw = row["rawEngine"]["throughput"]
+                runs = ", ".join(fmt(r["throughput"], 1) for r in row["rawEngine"]["runs"])
+                source = f"{row['rawEngine']['workers']} threads, same run: best of {runs}"
+            else:
+                t = results.get("throughput", {}).get("cpp", {})
+                raw = max((median([x["throughput"] for x in runs]) for runs in t.values()), default=float("nan"))
+                source = f"{pool} threads, section 3"
             ratio = best_s / raw
-            lines.append(f"| PP-OCRv4 rec: QPS >= 0.95x the raw engine's throughput (raw C++, {pool} threads, "
-                         f"section 3) | {fmt(best_s, 2)} req/s vs {fmt(raw, 2)} runs/s = {fmt(ratio, 3)}x | "
+            lines.append(f"| PP-OCRv4 rec: QPS >= 0.95x the raw engine's throughput (raw C++, {source}) | "
+                         f"{fmt(best_s, 2)} req/s vs {fmt(raw, 2)} runs/s = {fmt(ratio, 3)}x | "
                          f"{verdict(ratio >= 0.95)} |")
     for key, row, best_s, best_p, p99_met in summary:
         lines.append(f"| {row['label'].split(',')[0]}: p99 <= 0.3x Python's at the same concurrency | met at "

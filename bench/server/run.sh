@@ -50,4 +50,11 @@ fi
     log "$binary has no serve subcommand (bench/build-swift.sh fell back to its staging package: the package's release build failed, see bench/out/build.log)"
     exit 1; }
 
+# The raw C++ loop on the same engine (bench/raw_loop.cpp): the PP-OCRv4 rec target compares the server with it,
+# measured in the same run.
+if [[ ! -x bench/out/raw_loop || bench/raw_loop.cpp -nt bench/out/raw_loop ]]; then
+    log "building bench/out/raw_loop"
+    g++ -O2 -std=c++17 -o bench/out/raw_loop bench/raw_loop.cpp -ldl -pthread
+fi
+
 exec python3 "$here/server_bench.py" "$binary" "$root/$venv/bin/python"

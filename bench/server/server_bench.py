@@ -48,7 +48,7 @@ MODELS = {
     "tiny": {"name": "tiny", "dir": ROOT / ".fixtures/models/mlp_tiny_pdmodel", "shape": [1, 16],
              "label": "tiny MLP 16-32-4, input [1, 16]"},
     "rec_v4": {"name": "rec", "dir": OCR / "ch_PP-OCRv4_rec_infer", "shape": [1, 3, 48, 320],
-               "label": "PP-OCRv4 rec, input [1, 3, 48, 320]"},
+               "label": "PP-OCRv4 rec, input [1, 3, 48, 320]", "raw": True},
 }
 # The three PP-OCR models of `paddle-swift serve` and the shapes the Swift server warms them up with (its rule:
 # dynamic dims become 1 for the batch and 32 otherwise; the Python server is told the same shapes).
@@ -333,9 +333,24 @@ def check_same_outputs(servers, model, body):
     return {"outputs": {n: v[0] for n, v in first.items()}, "maxAbsDiff": worst}
 
 
+def measure_raw(m):
+    """The raw C++ loop (bench/out/raw_loop) on the same model: POOL threads, each owning one predictor with 1 math
+    thread and oneDNN on, running back to back for SECONDS. Its throughput is the engine's ceiling on these cores."""
+    program = m["dir"] / "inference.pdmodel"
+    cmd = [OUT / "raw_loop", ROOT / ".paddle/runtime", program, m["dir"] / "inference.pdiparams",
+           "--shape", "x".join(map(str, m["shape"])), "--threads", "1", "--onednn", "1", "--workers", str(POOL),
+           "--warmup", "10", "--duration", str(SECONDS)]
+    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=ENV, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def measure_model(binary, python, key, results):
     m = MODELS[key]
     bodies = write_bodies(key)
+    raw_runs = []
+    if m.get("raw"):  # the engine's own throughput, before the servers start and after they stop
+        raw_runs.append(measure_raw(m))
+        log(f"{key} raw C++ loop, {POOL} threads: {raw_runs[-1]['throughput']:8.1f} runs/s")
     swift = start_swift(binary, swift_repository(f"repo-{key}", {m["name"]: m["dir"]}), "swift", f"swift-{key}")
     py = start_python(python, {m["name"]: (m["dir"], m["shape"])}, POOL, "python", f"python-{key}")
     servers = {"swift": swift, "python": py}
@@ -374,6 +389,11 @@ def measure_model(binary, python, key, results):
     finally:
         for s in servers.values():
             s.stop()
+    if raw_runs:
+        raw_runs.append(measure_raw(m))
+        log(f"{key} raw C++ loop, {POOL} threads: {raw_runs[-1]['throughput']:8.1f} runs/s")
+        # The higher of the two runs: the server is held to the engine's best.
+        row["rawEngine"] = {"workers": POOL, "runs": raw_runs, "throughput": max(r["throughput"] for r in raw_runs)}
     results["load"][key] = row
 
 
