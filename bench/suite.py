@@ -559,7 +559,7 @@ def server_section(results):
               "| server | seconds to ready | runs | RSS at ready | PSS at ready |", "|---|---|---|---|---|"]
     labels = {f"swift_pool{pool}": f"Swift, pool of {pool} per model", "swift_default":
               "Swift, `paddle-swift serve` with no options (pool of 1"
-              + (", plus the `/v1/ocr` pipeline's own det/cls/rec pool of 2)" if sv.get("ocrRouteInDefault") else ")"), f"python_{pool}workers":
+              + (", plus the `/v1/ocr` pipeline's own det/cls/rec predictors, one of 2 threads each)" if sv.get("ocrRouteInDefault") else ")"), f"python_{pool}workers":
               f"Python, {pool} workers", "python_1worker": "Python, 1 worker"}
     for name, v in cold.items():
         lines.append(f"| {labels.get(name, name)} | {fmt(v['median'], 3)} | "
@@ -592,10 +592,11 @@ def ocr_section():
               f"`paddle-swift ocr --repeat {o['repeat']} --timings` (release) against RapidOCR-paddle 1.4.5 "
               f"(`bench/ocr/rapidocr_timing.py`, paddlepaddle 3.3.1, opencv-python 4.11.0.86, "
               f"`cpu_math_library_num_threads=2`). Same models, same engine, 2 CPU threads on both sides: Swift "
-              f"*1x2* is 1 predictor per model with 2 math threads (RapidOCR's layout); *2x1* is 2 predictors per "
+              f"*1x2* is 1 predictor per model with 2 math threads (RapidOCR's layout, and what `paddle-swift serve` "
+              f"uses), with the engine's bound on the oneDNN cache; *2x1* is 2 predictors per "
               f"model with 1 thread each for classification and recognition, running two line batches of an image "
-              f"at once, and 2 threads for detection (`--pool-size 2 --threads 1 --det-threads 2`, what "
-              f"`paddle-swift serve` uses). Per image: one warm-up, then the median of {o['repeat']} runs; tools run in ABBA order over "
+              f"at once, and 2 threads for detection, with no bound on the oneDNN cache so that runs can overlap "
+              f"(`--pool-size 2 --threads 1 --det-threads 2 --onednn-cache 0`). Per image: one warm-up, then the median of {o['repeat']} runs; tools run in ABBA order over "
               f"{o['rounds']} round(s) and each image keeps its lower median. Load average before/after: "
               f"{' '.join(o['loadBefore'])} / {' '.join(o['loadAfter'])}.", "",
               "| image | RapidOCR s | Swift 1x2 s | 1x2 / RapidOCR | Swift 2x1 s | 2x1 / RapidOCR |",

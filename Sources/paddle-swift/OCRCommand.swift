@@ -40,8 +40,8 @@ struct OCRCommand: AsyncParsableCommand {
     @Option(help: "Predictors per model: with 2, two line batches (or images) run at once.")
     var poolSize: Int = 1
 
-    @Option(help: "oneDNN cache capacity in input-shape sets (default 0: no bound, runs overlap; a bound keeps memory flat but runs one at a time once full).")
-    var onednnCache: Int = 0
+    @Option(help: "oneDNN cache capacity in input-shape sets (default: the engine's 10, which keeps memory flat; 0: no bound, so runs of 2 predictors overlap but memory grows with every new image or line size).")
+    var onednnCache: Int?
 
     @Option(help: "Recognise each image N times (after one warm-up run when N > 1) and report the median time.")
     var `repeat`: Int = 1
@@ -57,7 +57,7 @@ struct OCRCommand: AsyncParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard (detThreads ?? 1) >= 1 else { throw ValidationError("--det-threads must be at least 1") }
         guard poolSize >= 1 else { throw ValidationError("--pool-size must be at least 1") }
-        guard onednnCache >= 0 else { throw ValidationError("--onednn-cache must be 0 or more") }
+        guard (onednnCache ?? 0) >= 0 else { throw ValidationError("--onednn-cache must be 0 or more") }
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
     }
 

@@ -116,8 +116,10 @@ struct ServeCommand: AsyncParsableCommand {
         var ocrOptions = ocrVersion == .v5 ? OCROptions.ppocrV5 : OCROptions()
         ocrOptions.models.directory = ProcessInfo.processInfo.environment["PADDLE_SWIFT_HOME"].map { $0 + "/models" }
             .flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
-        ocrOptions.models.poolSize = 2  // two line batches (or images) at once, one per core
-        ocrOptions.models.detectionThreads = 2
+        // One predictor of 2 threads per model: the oneDNN cache keeps its bound (memory stays flat however many
+        // image sizes arrive), and with the bound the runs go one at a time anyway once the cache is full.
+        ocrOptions.models.poolSize = 1
+        ocrOptions.models.cpuThreads = 2
         // The OCR pipeline loads after the port is bound, alongside the repository's models.
         let slot = OCRPipelineSlot()
         if OCRPipeline.isServed(enabled: ocr, options: ocrOptions, logger: logger) {

@@ -30,6 +30,38 @@ struct LifetimeTests {
         #expect(growth < 20 * 1_048_576, "RSS grew by \(growth / 1_048_576) MB")
     }
 
+    /// With the engine's bound on oneDNN's cache (the default), inputs of many sizes grow RSS far less than without
+    /// it (capacity 0): oneDNN keeps kernels and buffers per input size. Alone, the default grew by about 12 MB and
+    /// the unbounded cache by about 260 MB; the comparison is made in one process, one predictor after the other.
+    @Test func manyInputSizes_withTheDefaultOneDNNBound_growFarLessThanUnbounded() throws {
+        func growth(capacity: Int?) throws -> Int {
+            var config = try Config(model: Fixtures.recV4)
+            config.cpuThreads = 1
+            config.oneDNN = true
+            config.oneDNNCacheCapacity = capacity
+            let predictor = try Predictor(config: config)
+            defer { predictor.destroy() }
+            func run(width: Int) throws {
+                _ = try predictor.run(["x": try Fixtures.randomFloats(shape: [2, 3, 48, width], seed: UInt64(width))])
+            }
+            // The widest input first, so that later growth is not the activations getting larger.
+            try run(width: 960)
+            // 40 widths from 320 to 944, each met twice in a scrambled order.
+            let widths = (0..<80).map { 320 + 16 * (($0 * 17) % 40) }
+            for width in widths.prefix(20) { try run(width: width) }
+            let before = residentBytes()
+            for width in widths.dropFirst(20) { try run(width: width) }
+            return residentBytes() - before
+        }
+        #expect(try Config(model: Fixtures.recV4).oneDNNCacheCapacity == nil)
+        let bounded = try growth(capacity: nil)
+        let unbounded = try growth(capacity: 0)
+        print("LifetimeTests: 60 runs over 40 input widths: RSS growth \(bounded / 1_048_576) MB with oneDNN's default "
+              + "cache bound, \(unbounded / 1_048_576) MB without a bound")
+        #expect(unbounded > 100 * 1_048_576, "without a bound RSS grew by only \(unbounded / 1_048_576) MB")
+        #expect(bounded * 2 < unbounded, "with the bound RSS grew by \(bounded / 1_048_576) MB")
+    }
+
     /// Runs and output copies release their memory: 1,000 runs hold RSS steady.
     @Test func run_1000Times_doesNotLeak() throws {
         let predictor = try Predictor(config: Config(model: Fixtures.clsV2))
