@@ -138,6 +138,34 @@ enum Native {
     /// The model of oneDNN's shape cache that decides which oneDNN runs may overlap.
     static let oneDNNShapes = OneDNNShapeCache()
 
+    /// The engine predictors of one clone family (an original and every clone made from it or from its clones) that
+    /// are no longer used.
+    ///
+    /// Paddle 3.3.1 breaks a family when one of its clones is destroyed while the others live: with oneDNN on, the
+    /// others' next runs (and new clones') fail with "The Filter tensor's layout should be ONEDNN, but got NCHW" or
+    /// "could not reshape a memory descriptor", whether or not the destroyed clone had run. So a released clone is
+    /// not destroyed: its engine predictor waits here, the next ``Predictor/clone()`` of the family takes it
+    /// instead of cloning again (memory stays bounded by the most clones alive at once), and the original destroys
+    /// all of them, then itself, once every clone is gone (each clone keeps its parent alive).
+    final class Family: Sendable {
+        private let spares = Mutex<[UInt]>([])
+
+        func retire(_ raw: OpaquePointer) {
+            spares.withLock { $0.append(UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(raw)))) }
+        }
+
+        func reuse() -> OpaquePointer? {
+            spares.withLock { $0.popLast() }.flatMap { OpaquePointer(bitPattern: $0) }
+        }
+
+        func takeAll() -> [OpaquePointer] {
+            spares.withLock { spares in
+                defer { spares.removeAll() }
+                return spares.compactMap { OpaquePointer(bitPattern: $0) }
+            }
+        }
+    }
+
     /// How a predictor uses oneDNN's process-wide cache.
     enum OneDNNCache: Sendable {
         /// oneDNN off.
@@ -172,28 +200,42 @@ enum Native {
             self.usesSharedState = usesSharedState
             self.oneDNNCache = oneDNNCache
             parent = nil
+            family = Family()
         }
 
         /// The predictor this one was cloned from, kept alive for as long as the clone: clones of ProgramDesc
         /// models share their parent's scope and engine caches, and running a clone after its parent was
         /// destroyed fails inside oneDNN.
         private let parent: Predictor?
+        /// The engine predictors of this predictor's clone family that are no longer used (see ``Family``).
+        private let family: Family
 
         private init(raw: OpaquePointer, parent: Predictor) {
             self.raw = raw
             self.usesSharedState = parent.usesSharedState
             self.oneDNNCache = parent.oneDNNCache
             self.parent = parent
+            family = parent.family
         }
 
         deinit {
+            if case .clearing = oneDNNCache { Native.oneDNNShapes.forget(predictor: id) }
+            if parent != nil {
+                // A clone: its engine predictor waits in the family for the next clone() or the original's end.
+                family.retire(raw)
+                return
+            }
+            let retired = family.takeAll()
             if usesSharedState { Native.sharedStateLock.lockExclusive() }
+            for clone in retired.reversed() { pds_predictor_destroy(clone) }
             pds_predictor_destroy(raw)
             if usesSharedState { Native.sharedStateLock.unlock() }
-            if case .clearing = oneDNNCache { Native.oneDNNShapes.forget(predictor: id) }
         }
 
+        /// A clone: an engine predictor of the family that is no longer used, if there is one, otherwise a new
+        /// engine clone.
         func clone() throws(PaddleError) -> Predictor {
+            if let spare = family.reuse() { return Predictor(raw: spare, parent: self) }
             var out: OpaquePointer? = nil
             creationLock.lock()
             defer { creationLock.unlock() }

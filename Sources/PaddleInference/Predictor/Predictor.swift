@@ -90,6 +90,10 @@ public final class Predictor {
 
     /// A new predictor for the same model. Weights are shared for ProgramDesc models (not for PIR `.json` models
     /// in Paddle 3.3.1). The clone is independent: use it from another thread.
+    ///
+    /// A released clone's engine predictor is not destroyed but kept for the next clone of the same family (Paddle
+    /// 3.3.1 breaks the other predictors of a family when one of its clones is destroyed); the family's memory is
+    /// returned when the original and all its clones are gone.
     public func clone() throws(PaddleError) -> Predictor {
         let native = try ready()
         return Predictor(config: config, native: try native.clone(), inputs: inputs, outputs: outputs)
