@@ -40,7 +40,7 @@ fi
 
 echo "bench: building release binaries" >&2
 binary=$(bench/build-swift.sh)
-g++ -O2 -std=c++17 -o bench/out/raw_loop bench/raw_loop.cpp -ldl -pthread
+raw_loop=$(bench/build-raw-loop.sh)
 
 # 5. The server benchmark (bench/server/run.sh, about 5-6 minutes; BENCH_SKIP_SERVER=1 leaves it out and keeps
 # an earlier bench/out/server.json in the report). It needs the package's own release build (`serve`).
@@ -76,4 +76,4 @@ if [[ "${BENCH_REPORT_ONLY:-0}" != 1 && "${BENCH_SKIP_OCR:-0}" != 1 ]]; then
     fi
 fi
 
-python3 bench/suite.py "$binary" "$root/bench/out/raw_loop" "$python"
+python3 bench/suite.py "$binary" "$raw_loop" "$python"

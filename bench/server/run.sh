@@ -52,9 +52,6 @@ fi
 
 # The raw C++ loop on the same engine (bench/raw_loop.cpp): the PP-OCRv4 rec target compares the server with it,
 # measured in the same run.
-if [[ ! -x bench/out/raw_loop || bench/raw_loop.cpp -nt bench/out/raw_loop ]]; then
-    log "building bench/out/raw_loop"
-    g++ -O2 -std=c++17 -o bench/out/raw_loop bench/raw_loop.cpp -ldl -pthread
-fi
+bench/build-raw-loop.sh >/dev/null
 
 exec python3 "$here/server_bench.py" "$binary" "$root/$venv/bin/python"
