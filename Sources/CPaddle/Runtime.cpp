@@ -15,6 +15,7 @@ std::mutex load_mutex;
 Symbols loaded_symbols;
 const Symbols *active_symbols = nullptr;  // written once under load_mutex, then only read
 std::string loaded_version;
+std::string loaded_dir;
 
 // Mangled-name fragments for the 9 element types, indexed by PDS dtype.
 const char *const kTypeCodes[9] = {
@@ -113,6 +114,11 @@ std::string parse_version(const std::string &text) {
 
 const Symbols *symbols() { return active_symbols; }
 
+std::string loaded_runtime_dir() {
+    std::lock_guard<std::mutex> lock(load_mutex);
+    return loaded_dir;
+}
+
 }  // namespace pds
 
 using namespace pds;
@@ -175,6 +181,7 @@ extern "C" pds_status pds_runtime_load(const char *runtime_dir, char **error) {
         pds_status status = open_runtime(runtime_dir, true, loaded_symbols, version, error);
         if (status != PDS_OK) return status;
         loaded_version = version;
+        loaded_dir = runtime_dir;
         active_symbols = &loaded_symbols;
         return PDS_OK;
     });

@@ -118,6 +118,10 @@ class Fixtures:
         declared = {i["name"]: i["dtype"] for i in self.models[model]["inputs"]}
         tensors = [oracle.Tensor(n, declared[n], a) for n, a in inputs.items()]
         settings = settings.resolved(ref)
+        bfloat16 = "bfloat16" in declared.values()
+        if bfloat16 and not oracle.supports_bfloat16():
+            self._add_cpu_unsupported_case(name, model, ref, settings, tensors, description)
+            return
         try:
             result = oracle.run(ref, settings, tensors)
         except oracle.OracleError as error:
@@ -144,6 +148,28 @@ class Fixtures:
         if expect_onednn_error is not None:
             case["onednn_on_error"] = self._check_onednn_failure(ref, settings, tensors, expect_onednn_error)
         self.output_dtypes.setdefault(model, [o.dtype for o in result.outputs])
+        self.cases.append(case)
+
+    def _add_cpu_unsupported_case(self, name, model, ref, settings, tensors, description) -> None:
+        """A bfloat16 case on a CPU whose oneDNN is below avx512_core: the oracle must fail (else the rule that the
+        binding applies is wrong), and the case records that the binding must refuse the model with a typed error."""
+        try:
+            oracle.run(ref, settings, tensors)
+        except oracle.OracleError as error:
+            engine_error = str(error)
+        else:
+            raise oracle.OracleError(
+                f"case {name}: bfloat16 ran with oneDNN ISA {oracle.onednn_isa():#x}, below avx512_core: the rule "
+                "'bfloat16 needs avx512_core' (paddle_oracle.ONEDNN_AVX512_CORE, Swift CPUFeatures) is wrong")
+        folder = self.root / "cases" / name
+        case = {"name": name, "model_name": model, "description": description, "model": ref.manifest(),
+                "config": settings.manifest(), "oracle_api": None, "inputs": [], "outputs": [], "tolerance": 0.0,
+                "cpu_unsupported": {"onednn_isa": oracle.onednn_isa(), "oracle_error": engine_error}}
+        for tensor, stem in zip(tensors, oracle.file_stems([t.name for t in tensors])):
+            path = folder / "inputs" / f"{stem}.npy"
+            oracle.save_npy(path, tensor.array, tensor.dtype)
+            case["inputs"].append({"name": tensor.name, "dtype": tensor.dtype, "shape": list(tensor.array.shape),
+                                   "file": str(path.relative_to(self.root))})
         self.cases.append(case)
 
     @staticmethod
@@ -197,6 +223,9 @@ class Fixtures:
             },
         }
 
+    def _cpu_unsupported_models(self) -> set[str]:
+        return {c["model_name"] for c in self.cases if "cpu_unsupported" in c}
+
     def write_manifest(self) -> Path:
         manifest = {
             "paddle_version": paddle_version(),
@@ -211,7 +240,10 @@ class Fixtures:
                                 "input is set); null where the call throws (message in *_types_error)",
             },
             "cases": self.cases,
-            "models": {name: self.model_metadata(name) for name in self.models},
+            # Models that no case could run on this CPU (bfloat16 below avx512_core) have no entry here.
+            "models": {name: self.model_metadata(name) for name in self.models
+                       if name in self.output_dtypes or name not in self._cpu_unsupported_models()},
+            "onednn_isa": oracle.onednn_isa(),
         }
         path = self.root / "manifest.json"
         path.write_text(json.dumps(manifest, indent=1) + "\n")

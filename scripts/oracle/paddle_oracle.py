@@ -386,6 +386,23 @@ def probe_io(model: ModelRef, settings: Settings) -> dict:
     return report
 
 
+# oneDNN 3.6's dnnl_cpu_isa_t mask for avx512_core, the least Paddle 3.3.1's bfloat16 kernels run on (with
+# ONEDNN_MAX_CPU_ISA=AVX2 every bfloat16 run fails, with oneDNN on or off). The Swift binding applies the same rule
+# (CPUFeatures.supportsBFloat16); make_fixtures checks that the two agree.
+ONEDNN_AVX512_CORE = 0x27
+
+
+def onednn_isa() -> int:
+    """oneDNN's effective instruction set (dnnl_cpu_isa_t mask), after any ONEDNN_MAX_CPU_ISA limit."""
+    lib = ctypes.CDLL(str(_libpaddle_dir().parent / "libs" / "libdnnl.so.3"))
+    lib.dnnl_get_effective_cpu_isa.restype = ctypes.c_int
+    return int(lib.dnnl_get_effective_cpu_isa())
+
+
+def supports_bfloat16() -> bool:
+    return onednn_isa() & ONEDNN_AVX512_CORE == ONEDNN_AVX512_CORE
+
+
 def engine_version() -> str:
     """paddle_infer::GetVersion() (e.g. 'version: 3.3.1\\ncommit: ...')."""
     return paddle_infer.get_version()

@@ -16,7 +16,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLASSIFIER = os.path.join(ROOT, ".paddle", "models", "ppocrv4", "ch_ppocr_mobile_v2_cls_infer")
 
 
-FIXTURES = os.path.join(ROOT, ".fixtures")
+FIXTURES = os.environ.get("PADDLE_SWIFT_FIXTURES", os.path.join(ROOT, ".fixtures"))
 # The generated one-op models of scripts/oracle/make_fixtures.py, one per engine dtype (when present).
 DTYPE_MODELS = sorted(
     name for name in (os.listdir(os.path.join(FIXTURES, "models")) if os.path.isdir(os.path.join(FIXTURES, "models")) else [])

@@ -75,6 +75,30 @@ bool pds_runtime_is_loaded(void);
 /** The engine's version text (e.g. "3.3.1"), borrowed for the process lifetime; NULL before loading. */
 const char *_Nullable pds_runtime_version(void);
 
+/* ---- CPU ------------------------------------------------------------------------------------------------- */
+
+/** What this CPU (and the operating system) offers the engine's kernels. */
+typedef struct pds_cpu_info {
+    bool avx2;
+    bool avx512f;
+    /** AVX-512 F + BW + VL + DQ: oneDNN's `avx512_core`, the least it needs for bfloat16 kernels. */
+    bool avx512_core;
+    bool avx512_vnni;
+    bool avx512_bf16;
+    bool amx_tile;
+    bool amx_int8;
+    bool amx_bf16;
+    /**
+     * oneDNN's effective instruction set (a `dnnl_cpu_isa_t` bit mask: avx2 0x7, avx512_core 0x27,
+     * avx512_core_vnni 0x67, avx512_core_bf16 0xe7, ...), after any `ONEDNN_MAX_CPU_ISA` limit; 0 before
+     * pds_runtime_load() has succeeded or when the runtime's oneDNN does not say.
+     */
+    uint32_t onednn_isa;
+} pds_cpu_info;
+
+/** Fills `out` (given) from CPUID/XGETBV and, once the runtime is loaded, from its oneDNN. Thread-safe. */
+void pds_cpu_info_read(pds_cpu_info *_Nonnull out);
+
 /* ---- Config ---------------------------------------------------------------------------------------------- */
 
 /** Creates an engine config with GPU off. Release with pds_config_destroy. */

@@ -51,6 +51,10 @@ public final class Predictor {
         do throws(PaddleError) {
             try config.validateFiles()
             let engineConfig = try config.makeNative()
+            // Element types: the program's own declarations win (the engine's queries are incomplete in 3.3.1),
+            // then the engine's answer.
+            let declared = ProgramTypes.read(config.source)
+            try Self.checkCPU(for: declared, source: config.source)
             let native: Native.Predictor
             do throws(PaddleError) {
                 native = try Native.Predictor(
@@ -62,9 +66,6 @@ public final class Predictor {
                     .modelFile, "cannot load the model \(Self.describe(config.source))",
                     engineMessage: error.engineMessage)
             }
-            // Element types: the program's own declarations win (the engine's queries are incomplete in 3.3.1),
-            // then the engine's answer.
-            let declared = ProgramTypes.read(config.source)
             func describe(_ entries: [(name: String, shape: [Int], dataType: DataType?)]) -> [TensorInfo] {
                 entries.map { TensorInfo(name: $0.name, shape: $0.shape, dataType: declared[$0.name] ?? $0.dataType ?? .float32) }
             }
@@ -78,6 +79,20 @@ public final class Predictor {
         }
         state = .ready
         onStateChange?(.ready)
+    }
+
+    /// Refuses programs this CPU cannot run: Paddle 3.3.1 has no bfloat16 kernels below oneDNN's `avx512_core`, and
+    /// its failures there say nothing useful ("could not create a primitive descriptor", or a bare
+    /// `std::exception`).
+    static func checkCPU(for declared: [String: DataType], source: ModelSource) throws(PaddleError) {
+        guard declared.values.contains(.bfloat16) else { return }
+        let cpu = CPUFeatures.read()
+        guard !cpu.supportsBFloat16 else { return }
+        throw PaddleError(
+            .unsupported,
+            "the model \(describe(source)) uses bfloat16, which Paddle's CPU kernels run only with AVX-512 "
+                + "(oneDNN avx512_core or better); this CPU offers \(cpu). Run it on an AVX-512 CPU, or export "
+                + "the model in float32")
     }
 
     private init(config: Config, native: Native.Predictor, inputs: [TensorInfo], outputs: [TensorInfo]) {

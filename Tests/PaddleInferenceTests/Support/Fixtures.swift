@@ -86,8 +86,16 @@ struct Manifest: Decodable {
         let inputs: [TensorFile]
         let outputs: [TensorFile]
         let tolerance: Double
+        /// Set when the oracle could not run the case on this CPU (bfloat16 below oneDNN's avx512_core).
+        let cpuUnsupported: CPUUnsupported?
         var testDescription: String { name }
-        enum CodingKeys: String, CodingKey { case name, model, engine = "config", inputs, outputs, tolerance }
+        enum CodingKeys: String, CodingKey {
+            case name, model, engine = "config", inputs, outputs, tolerance, cpuUnsupported = "cpu_unsupported"
+        }
+    }
+    struct CPUUnsupported: Decodable {
+        let onednn_isa: UInt32
+        let oracle_error: String
     }
     struct Declared: Decodable {
         struct IO: Decodable {
@@ -130,6 +138,31 @@ extension Manifest.Case {
         }
         return inputs
     }
+}
+
+extension Manifest.Case {
+    var usesBFloat16: Bool { inputs.contains { $0.dtype == .bfloat16 } || outputs.contains { $0.dtype == .bfloat16 } }
+
+    /// Whether this CPU runs the case. Python's engine decided when the fixtures were made (same CPU, same
+    /// `ONEDNN_MAX_CPU_ISA`); this checks that the binding's own rule (``CPUFeatures/supportsBFloat16``) agrees,
+    /// so a test never does silently less than the CPU allows.
+    func runsOnThisCPU() -> Bool {
+        let cpu = CPUFeatures.current
+        let refused = cpuUnsupported != nil
+        #expect(
+            refused == (usesBFloat16 && !cpu.supportsBFloat16),
+            "\(name): the oracle \(refused ? "could not" : "could") run it; the binding's rule says bfloat16 is \(cpu.supportsBFloat16 ? "" : "not ")supported (\(cpu))")
+        if let cpuUnsupported { #expect(cpuUnsupported.onednn_isa == cpu.oneDNNISA, "\(name): fixtures made on another CPU") }
+        return !refused
+    }
+}
+
+/// Expects `body` to fail with the binding's typed refusal of bfloat16 on this CPU.
+func expectBFloat16Refusal(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
+    let error = #expect(throws: PaddleError.self, sourceLocation: sourceLocation) { try body() }
+    #expect(error?.code == .unsupported, sourceLocation: sourceLocation)
+    #expect(error?.message.contains("bfloat16") == true, sourceLocation: sourceLocation)
+    #expect(error?.message.contains("AVX-512") == true, sourceLocation: sourceLocation)
 }
 
 /// The largest absolute difference between two tensors of the same type and shape, as Double.
