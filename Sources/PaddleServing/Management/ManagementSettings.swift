@@ -3,7 +3,8 @@ import Yams
 
 /// The model-management keys of a model's `config.yaml`: which versions to serve and how to route between them.
 ///
-/// Read from the same file as ``ModelConfiguration`` (each ignores the other's keys):
+/// Read from the same file as ``ModelConfiguration`` (each decodes its own keys; ``ConfigurationSchema`` rejects keys
+/// that neither knows):
 ///
 /// ```yaml
 /// version_policy: { latest: { num_versions: 2 } }
@@ -30,11 +31,12 @@ public struct ManagementSettings: Sendable, Equatable, Codable {
     /// The policy in force: every version when none is written (so all published versions can share traffic).
     public var resolvedPolicy: VersionPolicy { versionPolicy ?? .all }
 
-    /// Parses YAML text (other keys are ignored).
+    /// Parses YAML text (the keys of ``ModelConfiguration`` are left to it; unknown keys are errors).
     ///
     /// - Throws: ``ServingError`` (400) describing the problem.
     public static func parse(yaml text: String, source: String = "config") throws(ServingError) -> ManagementSettings {
         let settings: ManagementSettings
+        try ConfigurationSchema.check(yaml: text, source: source)
         do {
             if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return ManagementSettings() }
             settings = try YAMLDecoder().decode(ManagementSettings.self, from: text)

@@ -199,7 +199,12 @@ public final class ModelManager<Loader: ModelLoading>: Sendable {
             entries[name] = entry
             return entry
         }
-        guard let entry else { return .failure(.badRequest(configError ?? "cannot read the configuration of '\(name)'")) }
+        guard let entry else {
+            // A new model whose configuration is broken: nothing loads, and the index says why.
+            let reason = configError ?? "cannot read the configuration of '\(name)'"
+            refused.withLock { $0[name] = reason }
+            return .failure(.badRequest(reason))
+        }
         if let configError {
             logger.error(
                 "invalid model configuration; the previous one stays in force",

@@ -135,6 +135,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
     /// - Throws: ``ServingError`` (400) describing the problem.
     public static func parse(yaml text: String, source: String = "config") throws(ServingError) -> ModelConfiguration {
         let configuration: ModelConfiguration
+        try ConfigurationSchema.check(yaml: text, source: source)
         do {
             if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return ModelConfiguration() }
             configuration = try YAMLDecoder().decode(ModelConfiguration.self, from: text)
