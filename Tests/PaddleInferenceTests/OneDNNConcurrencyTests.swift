@@ -50,6 +50,40 @@ import Testing
         await pool.shutdown()
     }
 
+    /// The gap between deciding that a run may overlap others and taking the shared lock: an exclusive run of
+    /// another predictor could evict the decided shapes in between, and the "shared" run would then change oneDNN's
+    /// cache beside other runs. The decision is now made under the shared lock. Here hot shapes (that may overlap)
+    /// and cold ones (that keep evicting, capacity 4) run side by side on a pool of 3; every result must equal a
+    /// single predictor's and the process must not crash.
+    @Test func pool_hotSharedShapesBesideEvictingOnes_neverCrashAndMatchSinglePredictor() async throws {
+        var config = try Config(model: Self.mlp)
+        config.cpuThreads = 1
+        config.oneDNN = true
+        config.oneDNNCacheCapacity = 4
+        let sizes = Array(1...24)
+        let inputs = try sizes.map { try Self.input(batch: $0, seed: $0 + 100) }
+        let single = try Predictor(config: config)
+        let expected = try inputs.map { try single.run($0) }
+        single.destroy()
+        let pool = try PredictorPool(config: config, options: .init(size: 3, queueCapacity: 64))
+        let runsPerCaller = 600
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for caller in 0..<12 {
+                group.addTask {
+                    for step in 0..<runsPerCaller {
+                        // Even callers: batch 1-3 (hot); odd callers: batch 5-24 (cold, always evicting).
+                        let index = caller % 2 == 0 ? step % 3 : 4 + (caller * 7 + step) % 20
+                        let outputs = try await pool.run(inputs[index])
+                        #expect(outputs == expected[index], "batch \(sizes[index]) gave a different result")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(pool.statistics.completed == 12 * runsPerCaller)
+        await pool.shutdown()
+    }
+
     @Test func shapeCache_sharesOnlyShapesAPredictorRanAlone() {
         let cache = OneDNNShapeCache()
         #expect(!cache.mayShare(predictor: 1, shapes: "1-16-"))

@@ -281,19 +281,24 @@ enum Native {
                 try check("the engine failed to run the model") { pds_predictor_run(raw, $0) }
             }
             guard usesSharedState else { return try runEngine() }
-            if case .clearing(let capacity) = oneDNNCache {
-                let key = OneDNNShapeCache.key(shapes)
-                if !oneDNNShapes.mayShare(predictor: id, shapes: key) {
-                    sharedStateLock.lockExclusive()
-                    defer { sharedStateLock.unlock() }
-                    try runEngine()
-                    oneDNNShapes.recordExclusiveRun(predictor: id, shapes: key, capacity: capacity)
-                    return
-                }
+            guard case .clearing(let capacity) = oneDNNCache else {
+                sharedStateLock.lockShared()
+                defer { sharedStateLock.unlock() }
+                return try runEngine()
             }
+            // Decide under the shared lock: an exclusive run (the only kind that can evict shapes and so make
+            // `mayShare` false) cannot start between the decision and this run.
+            let key = OneDNNShapeCache.key(shapes)
             sharedStateLock.lockShared()
+            if oneDNNShapes.mayShare(predictor: id, shapes: key) {
+                defer { sharedStateLock.unlock() }
+                return try runEngine()
+            }
+            sharedStateLock.unlock()
+            sharedStateLock.lockExclusive()
             defer { sharedStateLock.unlock() }
             try runEngine()
+            oneDNNShapes.recordExclusiveRun(predictor: id, shapes: key, capacity: capacity)
         }
 
         func outputShape(name: String) throws(PaddleError) -> (shape: [Int], dataType: DataType) {
