@@ -94,6 +94,8 @@ let package = Package(
                 "PaddleServing",
                 "PaddleInference",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

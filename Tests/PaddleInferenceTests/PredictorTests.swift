@@ -129,7 +129,13 @@ struct PredictorTests {
             }
         }
         threads.forEach { $0.start() }
-        while !results.isComplete { try await Task.sleep(for: .milliseconds(20)) }
+        // Bounded, and generous so that no CPU is too slow for it: 20 runs of PP-OCRv4 rec on a [1,3,48,160] line
+        // take well under a second on the slowest machine seen (an AVX2-only 2-core EPYC).
+        let deadline = ContinuousClock.now + .seconds(600)
+        while !results.isComplete {
+            try #require(ContinuousClock.now < deadline, "the worker threads did not finish within 600 s")
+            try await Task.sleep(for: .milliseconds(20))
+        }
         for i in 0..<2 {
             for outcome in results.get(i) { #expect(outcome == expected[i]) }
         }

@@ -6,7 +6,7 @@ import Testing
 /// End-to-end accuracy against RapidOCR-paddle 1.4.5 on the 12 shared images.
 @Suite(.serialized) struct OCRAccuracyTests {
     @Test func allImages_matchReference_95percentLinesIoU08() async throws {
-        guard ReferenceData.require("accuracy test") else { return }
+        try ReferenceData.require()
         let pipeline = try SharedPipeline.v4.get()
         var total = 0, found = 0, identical = 0, ious: [Double] = []
         for name in ReferenceData.imageNames {

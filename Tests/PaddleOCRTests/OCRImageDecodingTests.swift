@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test func decode_truncatedJPEG_throwsInvalidImage() throws {
-        guard ReferenceData.require("truncated JPEG test") else { return }
+        try ReferenceData.require()
         let data = try ReferenceData.imageData("en.jpg")
         for cut in [3, 100, 700, data.count / 2, data.count - 10] {
             #expect { try OCRImage(decoding: data.prefix(cut)) } throws: { ($0 as? OCRError)?.code == .invalidImage }
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func decode_exifOrientation3_rotatesOnlyWhenAsked() throws {
-        guard ReferenceData.require("EXIF test") else { return }
+        try ReferenceData.require()
         let data = try ReferenceData.imageData("img_exif_orientation.jpg")
         #expect(EXIFOrientation(jpeg: data)?.rawValue == 3)
         let stored = try OCRImage(decoding: data, applyEXIFOrientation: false)
@@ -108,13 +108,13 @@ import Testing
     }
 
     @Test func exifOrientation_jpegWithoutEXIF_isNil() throws {
-        guard ReferenceData.require("EXIF test") else { return }
+        try ReferenceData.require()
         #expect(EXIFOrientation(jpeg: try ReferenceData.imageData("00006737.jpg")) == nil)
         #expect(EXIFOrientation(jpeg: try ReferenceData.imageData("en.jpg"))?.rawValue == 1)
     }
 
     @Test func decode_allSharedImages_matchReferenceSizes() throws {
-        guard ReferenceData.require("decode test") else { return }
+        try ReferenceData.require()
         for name in ReferenceData.imageNames {
             let ref = try ReferenceData.reference(name)
             let image = try OCRImage(decoding: ReferenceData.imageData(name), applyEXIFOrientation: false)

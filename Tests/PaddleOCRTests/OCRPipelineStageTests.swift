@@ -11,7 +11,7 @@ import Testing
     }
 
     @Test func stages_allImages_matchReference() async throws {
-        guard ReferenceData.require("stage test") else { return }
+        try ReferenceData.require()
         let pipeline = try SharedPipeline.v4.get()
         var s = Summary()
         var totalBoxes = 0

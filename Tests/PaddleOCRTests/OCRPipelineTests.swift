@@ -6,7 +6,7 @@ import Testing
 /// Pipeline behaviour beyond the reference comparison: EXIF, errors, concurrency, PP-OCRv5.
 @Suite(.serialized) struct OCRPipelineTests {
     @Test func recognize_exifOn_findsUprightLineInUprightCoordinates() async throws {
-        guard ReferenceData.require("EXIF pipeline test") else { return }
+        try ReferenceData.require()
         let pipeline = try SharedPipeline.v4.get()
         let name = "img_exif_orientation.jpg"
         let ref = try ReferenceData.reference(name)
@@ -23,21 +23,21 @@ import Testing
     }
 
     @Test func recognize_garbageBytes_throwsInvalidImage() async throws {
-        guard case .success(let pipeline) = SharedPipeline.v4 else { return }
+        let pipeline = try SharedPipeline.v4.get()
         await #expect { try await pipeline.recognize(imageData: Data([0xFF, 0xD8, 0xFF, 1, 2, 3])) } throws: {
             ($0 as? OCRError)?.code == .invalidImage
         }
     }
 
     @Test func recognize_blankImage_returnsNoLines() async throws {
-        guard case .success(let pipeline) = SharedPipeline.v4 else { return }
+        let pipeline = try SharedPipeline.v4.get()
         let white = try OCRImage(width: 64, height: 48, bgr: [UInt8](repeating: 255, count: 64 * 48 * 3))
         let result = try await pipeline.recognize(image: white)
         #expect(result.results.isEmpty)
     }
 
     @Test func recognize_concurrentCalls_giveSameResults() async throws {
-        guard ReferenceData.require("concurrency test") else { return }
+        try ReferenceData.require()
         let pipeline = try SharedPipeline.v4.get()
         let image = try OCRImage(decoding: ReferenceData.imageData("ch_en_num.jpg"))
         let single = try await pipeline.recognize(image: image)
@@ -49,12 +49,9 @@ import Testing
     }
 
     @Test func ppocrV5_recognizesEnglishSample() async throws {
-        guard ReferenceData.require("PP-OCRv5 test") else { return }
+        try ReferenceData.require()
         let options = OCROptions.ppocrV5
-        guard (try? OCRModelLocator.paths(for: options.models)) != nil else {
-            print("skipping PP-OCRv5 test: models not installed")
-            return
-        }
+        _ = try OCRModelLocator.paths(for: options.models)  // scripts/setup.sh installs them
         let pipeline = try OCRPipeline(options: options)
         let result = try await pipeline.recognize(imageData: ReferenceData.imageData("en.jpg"))
         print("v5 en.jpg: \(result.results.map(\.text))")

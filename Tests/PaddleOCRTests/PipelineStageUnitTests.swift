@@ -154,14 +154,14 @@ import Testing
 
     @Test func dictionary_v4Keys_has6625Classes() throws {
         let path = OCRModelLocator.defaultModelsDirectory() + "/ppocrv4/ppocr_keys_v1.txt"
-        guard FileManager.default.fileExists(atPath: path) else { return }
+        try #require(FileManager.default.fileExists(atPath: path), "\(path) is missing: run scripts/setup.sh")
         let dict = try CharacterDictionary(contentsOfFile: path)
         #expect(dict.count == 6625 && dict.characters.last == " " && dict.characters[0] == "")
     }
 
     @Test func dictionary_v5ConfigAndYAML_agree() throws {
         let dir = OCRModelLocator.defaultModelsDirectory() + "/ppocrv5/PP-OCRv5_mobile_rec/"
-        guard FileManager.default.fileExists(atPath: dir + "config.json") else { return }
+        try #require(FileManager.default.fileExists(atPath: dir + "config.json"), "\(dir) is missing: run scripts/setup.sh")
         let json = try CharacterDictionary(contentsOfFile: dir + "config.json")
         let yml = try CharacterDictionary(contentsOfFile: dir + "inference.yml")
         #expect(json.count == 18385)

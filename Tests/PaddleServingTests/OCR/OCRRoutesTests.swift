@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func post_rawJPEG_textsEqualReferenceWithTimings() async throws {
-        guard OCRTestSupport.requireSharedImages("OCR reference test") else { return }
+        try OCRTestSupport.requireSharedImages()
         let reference = try OCRTestSupport.reference(Self.referenceImage)
         let app = try await OCRTestSupport.makeServer().makeApplication()
         try await app.test(.router) { client in
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func post_filterQuery_keepsOnlyMatchingLines() async throws {
-        guard OCRTestSupport.requireSharedImages("OCR filter test") else { return }
+        try OCRTestSupport.requireSharedImages()
         let pattern = "^[0-9.]+起?$"
         let regex = try Regex(pattern)
         let expected = try OCRTestSupport.reference(Self.referenceImage).results.map(\.text).filter { $0.contains(regex) }
@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func post_multipartWithFilterField_recognisesTheFileField() async throws {
-        guard OCRTestSupport.requireSharedImages("OCR multipart test") else { return }
+        try OCRTestSupport.requireSharedImages()
         let reference = try OCRTestSupport.reference(Self.referenceImage).results.map(\.text)
         let app = try await OCRTestSupport.makeServer().makeApplication()
         try await app.test(.router) { client in
@@ -149,7 +149,7 @@ import Testing
     }
 
     @Test func post_truncatedJPEG_returns400() async throws {
-        guard OCRTestSupport.requireSharedImages("OCR truncated JPEG test") else { return }
+        try OCRTestSupport.requireSharedImages()
         let jpeg = try OCRTestSupport.image(Self.referenceImage)
         let app = try await OCRTestSupport.makeServer().makeApplication()
         try await app.test(.router) { client in
