@@ -9,6 +9,27 @@ struct PaddleSwift: AsyncParsableCommand {
         abstract: "Run and serve Paddle Inference models from Swift, with no Python.",
         subcommands: [InfoCommand.self, RunCommand.self, BenchCommand.self, OCRCommand.self, ServeCommand.self]
     )
+
+    /// Parses and runs the command, then leaves through ``ProcessExit`` rather than returning to `exit()`.
+    static func main() async {
+        let code: Int32
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            code = 0
+        } catch {
+            code = exitCode(for: error).rawValue
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                ProcessExit.write(message + "\n", toStandardError: code != 0)
+            }
+        }
+        ProcessExit.now(code)
+    }
 }
 
 /// Options shared by the commands that build a predictor.

@@ -40,6 +40,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds in-flight requests may take to finish after SIGTERM/SIGINT.")
     var drainTimeout: Int = 30
 
+    @Option(
+        name: .long,
+        help: "Seconds to keep serving after SIGTERM/SIGINT with readiness false, before the listener closes (time for a load balancer to stop sending).")
+    var shutdownDelay: Double = 0
+
     @Flag(
         inversion: .prefixedNo,
         help: "Serve plain infer requests on the event loop, handing them straight to a pool thread.")
@@ -81,6 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard (eventLoopThreads ?? 1) >= 1 else { throw ValidationError("--event-loop-threads must be at least 1") }
         guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must be >= 0") }
+        guard shutdownDelay >= 0 && shutdownDelay.isFinite else { throw ValidationError("--shutdown-delay must be >= 0") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard pollInterval >= 0 && pollInterval.isFinite else { throw ValidationError("--poll-interval must be >= 0") }
     }
@@ -108,6 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             serving.repositoryToken = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
+        serving.shutdownDelay = .milliseconds(Int(shutdownDelay * 1000))
         serving.eventLoopInference = eventLoopInference
         serving.eventLoopThreads = eventLoopThreads
         serving.repositoryPollInterval = pollInterval > 0 ? .milliseconds(Int(pollInterval * 1000)) : nil

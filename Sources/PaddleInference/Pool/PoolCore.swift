@@ -24,6 +24,8 @@ final class PoolCore: Sendable {
         var rejected = 0
         var cancelled = 0
         var timedOut = 0
+        /// Every worker thread has ended and been joined (set by the joiner after the last worker exits).
+        var joined = false
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -31,6 +33,8 @@ final class PoolCore: Sendable {
     let capacity: Int
     private let state: Mutex<State>
     private let wakeups: [DispatchSemaphore]
+    /// The worker threads, joined once the last of them exits.
+    private let threads = Mutex<[WorkerThread]>([])
 
     init(size: Int, capacity: Int) {
         self.size = size
@@ -41,15 +45,10 @@ final class PoolCore: Sendable {
 
     /// Starts worker `index` on a new thread that owns the predictor in `handoff`.
     func startWorker(index: Int, handoff: PredictorHandoff, label: String) {
-        let name = "\(label)-\(index)"
-        let thread = Thread { [self] in
-            // Named from inside: on Linux a name set before `start()` is not applied (the thread would inherit
-            // its creator's name, such as a cooperative-pool thread's).
-            Thread.current.name = name
+        let thread = WorkerThread(name: "\(label)-\(index)") { [self] in
             workerLoop(index: index, predictor: handoff.take())
         }
-        thread.stackSize = 8 << 20
-        thread.start()
+        threads.withLock { $0.append(thread) }
     }
 
     var statistics: PoolStatistics {
@@ -156,17 +155,34 @@ final class PoolCore: Sendable {
         for worker in sleepers { wakeups[worker].signal() }
     }
 
-    /// ``close()``, then waits until every worker has finished its work and released its predictor.
+    /// ``close()``, then waits until every worker has finished its work, released its predictor (the last one
+    /// releases the clone family) and ended: once it returns, no engine code of this pool runs on any thread.
     func shutdown() async {
         close()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done: Bool = state.withLock { s in
-                if s.live == 0 { return true }
+                if s.joined { return true }
                 s.drainWaiters.append(continuation)
                 return false
             }
             if done { continuation.resume() }
         }
+    }
+
+    /// Called by the last worker on its way out: joins every worker on a thread of its own (joining blocks), then
+    /// wakes the callers of ``shutdown()``.
+    private func joinWorkers() {
+        let workers = threads.withLock { $0 }
+        let joiner = Thread { [self] in
+            for worker in workers { worker.join() }
+            let waiters: [CheckedContinuation<Void, Never>] = state.withLock { s in
+                s.joined = true
+                defer { s.drainWaiters.removeAll() }
+                return s.drainWaiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+        joiner.start()
     }
 
     // MARK: Workers
@@ -224,13 +240,11 @@ final class PoolCore: Sendable {
                 wakeups[index].wait()
             case .exit:
                 predictor.destroy()
-                let waiters: [CheckedContinuation<Void, Never>] = state.withLock { s in
+                let last: Bool = state.withLock { s in
                     s.live -= 1
-                    guard s.live == 0 else { return [] }
-                    defer { s.drainWaiters.removeAll() }
-                    return s.drainWaiters
+                    return s.live == 0
                 }
-                for waiter in waiters { waiter.resume() }
+                if last { joinWorkers() }
                 return
             }
         }

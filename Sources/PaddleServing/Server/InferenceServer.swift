@@ -98,7 +98,7 @@ public struct InferenceServer: Sendable {
     public var lifecycleService: some Service {
         ModelLifecycleService(
             repository: repository, state: state, watcherOptions: configuration.watcherOptions,
-            startupTasks: startupTasks, logger: logger)
+            shutdownDelay: configuration.shutdownDelay, startupTasks: startupTasks, logger: logger)
     }
 
     /// Runs the server until SIGTERM or SIGINT, then drains and unloads the models.
@@ -117,7 +117,7 @@ public struct InferenceServer: Sendable {
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = configuration.drainTimeout
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownDelay + configuration.drainTimeout
         let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
@@ -136,6 +136,7 @@ struct ModelLifecycleService: Service {
     let repository: ModelRepository
     let state: ServerState
     let watcherOptions: RepositoryWatcher.Options?
+    var shutdownDelay: Duration = .zero
     var startupTasks: [@Sendable () async -> Void] = []
     let logger: Logger
 
@@ -156,6 +157,11 @@ struct ModelLifecycleService: Service {
             group.cancelAll()
         }
         state.markDraining()
+        if shutdownDelay > .zero {
+            // The services stop in reverse order: the HTTP server keeps accepting until this one returns.
+            logger.info("shutting down: readiness is false; serving on for the shutdown delay", metadata: ["delay": "\(shutdownDelay)"])
+            try? await Task.sleep(for: shutdownDelay)
+        }
         logger.info("shutting down: readiness is false, draining in-flight requests")
     }
 }

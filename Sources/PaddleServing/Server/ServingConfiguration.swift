@@ -10,6 +10,10 @@ public struct ServingConfiguration: Sendable {
     public var maxBodyBytes: Int = 64 << 20
     /// How long in-flight requests may run after SIGTERM/SIGINT before they are cancelled.
     public var drainTimeout: Duration = .seconds(30)
+    /// How long the server keeps accepting and serving after SIGTERM/SIGINT with readiness already false, before it
+    /// stops accepting and drains: time for a load balancer (a Kubernetes Service's endpoints) to stop sending new
+    /// requests, which would otherwise meet a closed listener. Default zero.
+    public var shutdownDelay: Duration = .zero
     /// Responses larger than this are compressed when the client accepts gzip or deflate.
     public var compressionThreshold: Int = 1024
     /// Serve plain `infer` requests on the connection's event loop, handing them straight to a pool thread
