@@ -21,5 +21,21 @@ memory_tests='LifetimeTests|run_1000Runs_releaseEveryTensorAndKeepMemoryFlat'
 swift test --skip-build --skip "$memory_tests"
 swift test --skip-build --no-parallel --filter "$memory_tests"
 
-# The KServe v2 conformance suite, driven by the real tritonclient against the built `paddle-swift serve`.
-"${CLIENT_TESTS_VENV:-$repo/.venv-client-tests}/bin/pytest" -q tests/triton
+client_tests="${CLIENT_TESTS_VENV:-$repo/.venv-client-tests}"
+# The KServe v2 conformance suite, driven by the real tritonclient against the built `paddle-swift serve`, and
+# every curl line of README.md run as written.
+"$client_tests/bin/pytest" -q tests/triton tests/readme
+
+# Portability: the dtype and OCR suites again as on a CPU without AVX-512. The oneDNN 3.6.2 inside the 3.3.1 wheel
+# honours ONEDNN_MAX_CPU_ISA (checked: `paddle-swift info` then reports oneDNN avx2, and bfloat16 fails in Python
+# paddle.inference exactly as on an AVX2-only EPYC). The fixtures are made again under the same limit, so Python's
+# engine decides what this CPU can run and the tests check that the binding agrees.
+avx2_fixtures="$repo/.fixtures-avx2"
+ONEDNN_MAX_CPU_ISA=AVX2 "$home/venv-oracle/bin/python" scripts/oracle/make_fixtures.py --out "$avx2_fixtures"
+portable='PaddleInferenceTests\.(OracleTests|MemoryOptimOracleTests|CPUFeaturesTests|CommandLineTests)|DataTypeServingTests|PaddleOCRTests|OCRRoutes'
+ONEDNN_MAX_CPU_ISA=AVX2 PADDLE_SWIFT_FIXTURES="$avx2_fixtures" swift test --skip-build --filter "$portable"
+ONEDNN_MAX_CPU_ISA=AVX2 PADDLE_SWIFT_FIXTURES="$avx2_fixtures" "$client_tests/bin/pytest" -q tests/triton/test_dtypes.py
+
+# Shutdown: start/stop cycles of `serve` with SIGTERM at random moments and SIGINT cycles of `ocr`, every exit clean
+# (the full run is bench/shutdown/run.sh: 300 + 100 cycles).
+python3 bench/shutdown/shutdown_stress.py --cycles 30 --ocr-cycles 10

@@ -1,0 +1,121 @@
+"""Runs every `curl` line of README.md, as written, against a live `paddle-swift serve`.
+
+The server is laid out as the README's worked A/B example (model `cls` with versions 2 and 3, 70/30 weights, a sticky
+header, the token `s3cret`) and serves /v1/ocr. Each command runs in a folder that holds the files the README names:
+`request.json` (a KServe request for `cls`) and `label.jpg` (a receipt from ../shared/ocr that has one 12-digit line).
+A command must exit 0 and print exactly one JSON document without an "error" (curl's URL globbing, for one, turns
+an unquoted `[0-9]{12}` into ten requests and ten documents).
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+README = os.path.join(ROOT, "README.md")
+SHARED_OCR = os.environ.get("PADDLE_SWIFT_SHARED_OCR", os.path.join(ROOT, "..", "shared", "ocr"))
+CLASSIFIER = os.path.join(ROOT, ".paddle", "models", "ppocrv4", "ch_ppocr_mobile_v2_cls_infer")
+LABEL = os.path.join(SHARED_OCR, "images", "00111002.jpg")
+
+
+def readme_curl_commands():
+    """Every curl command of README.md: lines of code blocks and inline code spans that start with `curl `."""
+    commands, in_block = [], False
+    for line in open(README, encoding="utf-8").read().splitlines():
+        if line.startswith("```"):
+            in_block = not in_block
+            continue
+        if in_block and line.lstrip().startswith("curl "):
+            commands.append(line.strip())
+        elif not in_block:
+            commands += re.findall(r"`(curl [^`]+)`", line)
+    return commands
+
+
+def test_readme_has_curl_examples():
+    commands = readme_curl_commands()
+    assert len(commands) >= 4, commands
+    assert any("/v1/ocr" in c for c in commands)
+
+
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not os.path.isfile(LABEL):
+        if os.environ.get("PADDLE_SWIFT_SKIP_SHARED") == "1":
+            pytest.skip(f"PADDLE_SWIFT_SKIP_SHARED=1 and {LABEL} is missing")
+        pytest.fail(f"{LABEL} is missing: the shared OCR data must sit beside the checkout (../shared/ocr)")
+    work = tempfile.mkdtemp(prefix="paddle-readme-")
+    repo = os.path.join(work, "models")
+    for version in ("2", "3"):
+        os.makedirs(os.path.join(repo, "cls", version))
+        for name in ("inference.pdmodel", "inference.pdiparams"):
+            shutil.copy(os.path.join(CLASSIFIER, name), os.path.join(repo, "cls", version, name))
+    with open(os.path.join(repo, "cls", "config.yaml"), "w") as f:
+        f.write("routing:\n  weights: { 2: 70, 3: 30 }\n  sticky_header: x-user-id\n")
+    with open(os.path.join(work, "request.json"), "w") as f:
+        json.dump({"inputs": [{"name": "x", "shape": [1, 3, 48, 192], "datatype": "FP32",
+                               "data": [0.5] * (3 * 48 * 192)}]}, f)
+    os.symlink(LABEL, os.path.join(work, "label.jpg"))
+    binary = os.environ.get("PADDLE_SWIFT_BIN", os.path.join(ROOT, ".build", "debug", "paddle-swift"))
+    port = _free_port()
+    log = open(os.path.join(work, "server.log"), "w")
+    env = {**os.environ, "PADDLE_SERVING_TOKEN": "s3cret"}
+    proc = subprocess.Popen([binary, "serve", "--model-repository", repo, "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 300  # loading four models on a slow CPU; polled, so a fast one waits less
+    while True:
+        assert proc.poll() is None, f"server exited with {proc.returncode}; see {log.name}"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/health/ready", timeout=5) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"server not ready after 300 s; see {log.name}"
+        time.sleep(0.2)
+    yield work, port
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0, f"server did not exit cleanly; see {log.name}"
+    log.close()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.mark.parametrize("command", readme_curl_commands())
+def test_readme_curl_line_works_as_written(server, command):
+    work, port = server
+    runnable = re.sub(r"localhost:\d+", f"localhost:{port}", command)
+    done = subprocess.run(["bash", "-c", runnable], cwd=work, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"{command}\n{done.stderr}"
+    try:
+        body = json.loads(done.stdout)
+    except json.JSONDecodeError as error:
+        raise AssertionError(f"{command} printed something other than one JSON document: {error}\n"
+                             f"{done.stdout[:500]}") from error
+    assert not (isinstance(body, dict) and "error" in body), f"{command}: {body}"
+    if "/v1/ocr" in command:
+        texts = [line["text"] for line in body["results"]]
+        pattern = re.search(r"filter=([^' ]+)", command)
+        if pattern:
+            assert texts, f"{command}: the filter kept no line"
+            assert all(re.fullmatch(pattern.group(1).strip("^$"), t) for t in texts), texts
+        assert "120214020408" in texts, texts
+    if "/repository/index" in command:
+        assert {(m["name"], m["version"]) for m in body} >= {("cls", "2"), ("cls", "3")}, body
+    if "/v2/models/cls/infer" in command:
+        assert body["model_version"] in ("2", "3"), body
+        if "x-model-version: 2" in command:
+            assert body["model_version"] == "2"
