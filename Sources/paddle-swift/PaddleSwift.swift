@@ -12,6 +12,7 @@ struct PaddleSwift: AsyncParsableCommand {
 
     /// Parses and runs the command, then leaves through ``ProcessExit`` rather than returning to `exit()`.
     static func main() async {
+        if CommandLine.arguments.dropFirst().first == "serve" { EarlySignals.install() }
         let code: Int32
         do {
             var command = try parseAsRoot()

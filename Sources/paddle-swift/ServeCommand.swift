@@ -137,7 +137,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let announcer = logger
-        try await server.run { port in
+        try await server.run(shutdownRequested: { EarlySignals.received }) { port in
             announcer.info("listening", metadata: ["address": "http://\(host):\(port.map(String.init) ?? "?")"])
         }
         await slot.pipeline?.shutdown()

@@ -34,17 +34,24 @@ struct TextClassifier: Sendable {
     /// One batch: its tensor, the model run, and the arg-max per line, in batch order.
     private func run(_ batch: [Int], _ crops: [OCRImage]) async throws(OCRError) -> [Label] {
         let h = options.imageHeight, w = options.imageWidth
-        let values = LineTensor.batch(batch.map { crops[$0] }, height: h, width: w)
-        let out = try await runner.run(shape: [batch.count, 3, h, w], values: values)
+        return try await runner.run {
+            ([batch.count, 3, h, w], LineTensor.batch(batch.map { crops[$0] }, height: h, width: w))
+        } finish: { out throws(OCRError) in
+            try Self.labels(out, count: batch.count)
+        }
+    }
+
+    /// The arg-max per line of a classifier output.
+    private static func labels(_ out: Tensor, count: Int) throws(OCRError) -> [Label] {
         let probs: [Float]
         do { probs = try out.scalars(as: Float.self) } catch {
             throw OCRError(.inference, "cannot read classifier output", underlying: error)
         }
         let classes = out.shape.last ?? 0
-        guard out.shape.first == batch.count, classes >= 2, probs.count == batch.count * classes else {
-            throw OCRError(.invalidModel, "classifier output expected [\(batch.count), 2], got \(out.shape)")
+        guard out.shape.first == count, classes >= 2, probs.count == count * classes else {
+            throw OCRError(.invalidModel, "classifier output expected [\(count), 2], got \(out.shape)")
         }
-        return (0..<batch.count).map { k in
+        return (0..<count).map { k in
             var best = 0
             for c in 1..<classes where probs[k * classes + c] > probs[k * classes + best] { best = c }
             return Label(label: best, score: probs[k * classes + best])

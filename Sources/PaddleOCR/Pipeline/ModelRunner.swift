@@ -32,19 +32,41 @@ final class ModelRunner: Sendable {
         outputName = output.name
     }
 
-    /// Runs the model on one float32 NCHW tensor and returns its first output.
-    func run(shape: [Int], values: [Float]) async throws(OCRError) -> Tensor {
+    /// Runs `body` on one of this model's pool threads, with that thread's predictor: image decoding, resizing,
+    /// contours and warps run there too, never on Swift's cooperative threads (which also serve the HTTP requests
+    /// of every other route of the server).
+    func onPoolThread<R: Sendable>(_ body: @escaping @Sendable (Predictor) throws -> R) async throws(OCRError) -> R {
         do {
-            let tensor = try Tensor(shape: shape, scalars: values)
-            let outputs = try await pool.run([inputName: tensor], outputs: [outputName])
-            guard let out = outputs[outputName] else {
-                throw OCRError(.inference, "model \(path) returned no \(outputName)")
-            }
-            return out
+            return try await pool.withPredictor(body)
         } catch let error as OCRError {
             throw error
         } catch {
-            throw OCRError(.inference, "running model \(path) on input \(shape) failed", underlying: error)
+            throw OCRError(.inference, "model \(path) failed", underlying: error)
+        }
+    }
+
+    /// On a pool thread: makes one float32 NCHW tensor with `prepare`, runs the model on it and hands its first
+    /// output to `finish`.
+    func run<R: Sendable>(
+        prepare: @escaping @Sendable () throws(OCRError) -> (shape: [Int], values: [Float]),
+        finish: @escaping @Sendable (Tensor) throws(OCRError) -> R
+    ) async throws(OCRError) -> R {
+        let path = self.path, inputName = self.inputName, outputName = self.outputName
+        return try await onPoolThread { predictor in
+            let (shape, values) = try prepare()
+            let out: Tensor
+            do {
+                let outputs = try predictor.run([inputName: try Tensor(shape: shape, scalars: values)], outputs: [outputName])
+                guard let first = outputs[outputName] else {
+                    throw OCRError(.inference, "model \(path) returned no \(outputName)")
+                }
+                out = first
+            } catch let error as OCRError {
+                throw error
+            } catch {
+                throw OCRError(.inference, "running model \(path) on input \(shape) failed", underlying: error)
+            }
+            return try finish(out)
         }
     }
 

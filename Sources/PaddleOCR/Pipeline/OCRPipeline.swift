@@ -5,9 +5,10 @@ import PaddleInference
 /// 1.4.5 does it (see `OCROptions` for every parameter).
 ///
 /// Thread-safety: `Sendable`; call ``recognize(imageData:)`` / ``recognize(image:)`` from any number of tasks.
-/// Each model sits behind a ``PredictorPool`` of ``OCROptions/Models/poolSize`` predictors whose engine work
-/// runs on the pool's own threads, never on Swift's cooperative pool. Pre- and post-processing run on the
-/// calling task.
+/// Each model sits behind a ``PredictorPool`` of ``OCROptions/Models/poolSize`` predictors on the pool's own
+/// threads, and every stage runs there, never on Swift's cooperative pool: decoding, resizing, detection and its
+/// contours, and the line warps on a detection thread; each batch's tensor, run and decoding on a classification or
+/// recognition thread. The calling task only waits.
 ///
 /// ```swift
 /// let ocr = try OCRPipeline(options: OCROptions())
@@ -51,13 +52,12 @@ public final class OCRPipeline: Sendable {
     /// is off) and recognises the text.
     /// - Throws: ``OCRError`` `.invalidImage` for undecodable data, `.inference` when the engine fails.
     public func recognize(imageData: Data) async throws(OCRError) -> OCRResult {
-        let image = try OCRImage(decoding: imageData, applyEXIFOrientation: options.preprocessing.applyEXIFOrientation)
-        return try await recognize(image: image)
+        try await run(.encoded(imageData)).result
     }
 
     /// Recognises the text of a decoded image.
     public func recognize(image: OCRImage) async throws(OCRError) -> OCRResult {
-        try await run(image).result
+        try await run(.decoded(image)).result
     }
 
     /// Releases the predictors after in-flight calls finish. The pipeline cannot be used afterwards.
@@ -84,27 +84,65 @@ public final class OCRPipeline: Sendable {
         var lines: [Line] = []
     }
 
+    /// An image as given: still encoded, or decoded.
+    enum Source: Sendable {
+        case encoded(Data)
+        case decoded(OCRImage)
+    }
+
+    /// What the detection stage hands on: the image, its preparation, the boxes and their line crops.
+    private struct Detected: Sendable {
+        var image: OCRImage
+        var prepared: PreparedImage
+        var inputShape: [Int]
+        var boxes: [[PointF]] = []
+        var crops: [OCRImage] = []
+        var seconds: Double
+    }
+
     func run(_ image: OCRImage) async throws(OCRError) -> (result: OCRResult, trace: Trace) {
+        try await run(.decoded(image))
+    }
+
+    /// Decoding, preparation, detection and cropping, on a detection pool thread.
+    private func detect(_ source: Source) async throws(OCRError) -> Detected {
+        let options = self.options, detector = self.detector
+        return try await detector.runner.onPoolThread { predictor in
+            let image: OCRImage
+            switch source {
+            case .decoded(let decoded): image = decoded
+            case .encoded(let data):
+                image = try OCRImage(decoding: data, applyEXIFOrientation: options.preprocessing.applyEXIFOrientation)
+            }
+            let prepared = try PreparedImage(image, options: options.preprocessing)
+            let start = ContinuousClock.now
+            let detection = try detector.detect(prepared.image, on: predictor)
+            var detected = Detected(
+                image: image, prepared: prepared, inputShape: detection.inputShape,
+                seconds: Self.seconds(ContinuousClock.now - start))
+            for box in detection.boxes {
+                guard let crop = LineCropper.crop(prepared.image, box: box) else { continue }
+                detected.crops.append(crop)
+                detected.boxes.append(box)
+            }
+            return detected
+        }
+    }
+
+    func run(_ source: Source) async throws(OCRError) -> (result: OCRResult, trace: Trace) {
         let clock = ContinuousClock()
         var timings = OCRTimings()
-        let prepared = try PreparedImage(image, options: options.preprocessing)
+        let detected = try await detect(source)
+        let image = detected.image, prepared = detected.prepared, boxes = detected.boxes
+        var crops = detected.crops
+        timings.detection = detected.seconds
+        var trace = Trace(prepared: prepared, detectorInputShape: detected.inputShape)
+        guard !crops.isEmpty else { return (OCRResult(results: [], timings: timings), trace) }
         var start = clock.now
-        let detection = try await detector.detect(prepared.image)
-        timings.detection = seconds(clock.now - start)
-        var trace = Trace(prepared: prepared, detectorInputShape: detection.inputShape)
-        guard !detection.boxes.isEmpty else { return (OCRResult(results: [], timings: timings), trace) }
-
-        var crops: [OCRImage] = []
-        var boxes: [[PointF]] = []
-        for box in detection.boxes {
-            guard let crop = LineCropper.crop(prepared.image, box: box) else { continue }
-            crops.append(crop)
-            boxes.append(box)
-        }
         if let classifier {
             start = clock.now
             let (rotated, l) = try await classifier.classify(crops)
-            timings.classification = seconds(clock.now - start)
+            timings.classification = Self.seconds(clock.now - start)
             trace.lines.reserveCapacity(crops.count)
             for i in crops.indices { trace.lines.append(Self.traceLine(boxes[i], crops[i], l[i])) }
             crops = rotated
@@ -113,7 +151,7 @@ public final class OCRPipeline: Sendable {
         }
         start = clock.now
         let texts = try await recognizer.recognize(crops)
-        timings.recognition = seconds(clock.now - start)
+        timings.recognition = Self.seconds(clock.now - start)
 
         var lines: [OCRLine] = []
         for i in crops.indices {
@@ -139,7 +177,7 @@ public final class OCRPipeline: Sendable {
             kept: false)
     }
 
-    private func seconds(_ d: Duration) -> Double {
+    private static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }

@@ -25,10 +25,20 @@ struct TextRecognizer: Sendable {
         var maxRatio = Double(options.imageWidth) / Double(h)
         for i in batch { maxRatio = max(maxRatio, Double(crops[i].width) / Double(crops[i].height)) }
         let w = Int(Double(h) * maxRatio)
-        let values = LineTensor.batch(batch.map { crops[$0] }, height: h, width: w)
-        let out = try await runner.run(shape: [batch.count, 3, h, w], values: values)
-        guard out.shape.count == 3, out.shape[0] == batch.count, out.dataType == .float32 else {
-            throw OCRError(.invalidModel, "recognition output expected [\(batch.count), T, C] float32, got \(out.shape)")
+        let decoder = self.decoder
+        return try await runner.run {
+            ([batch.count, 3, h, w], LineTensor.batch(batch.map { crops[$0] }, height: h, width: w))
+        } finish: { out throws(OCRError) in
+            try Self.decode(out, count: batch.count, decoder: decoder)
+        }
+    }
+
+    /// CTC decoding of a recognition output, per line.
+    private static func decode(
+        _ out: Tensor, count: Int, decoder: CTCDecoder
+    ) throws(OCRError) -> [(text: String, score: Double)] {
+        guard out.shape.count == 3, out.shape[0] == count, out.dataType == .float32 else {
+            throw OCRError(.invalidModel, "recognition output expected [\(count), T, C] float32, got \(out.shape)")
         }
         let steps = out.shape[1], classes = out.shape[2]
         guard classes == decoder.dictionary.count else {
@@ -38,7 +48,7 @@ struct TextRecognizer: Sendable {
         }
         do {
             return try out.withUnsafeBufferPointer(as: Float.self) { probs in
-                (0..<batch.count).map { k in
+                (0..<count).map { k in
                     let slice = UnsafeBufferPointer(rebasing: probs[(k * steps * classes)..<((k + 1) * steps * classes)])
                     return decoder.decode(slice, steps: steps, classes: classes)
                 }

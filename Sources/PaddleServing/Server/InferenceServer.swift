@@ -103,9 +103,15 @@ public struct InferenceServer: Sendable {
 
     /// Runs the server until SIGTERM or SIGINT, then drains and unloads the models.
     ///
-    /// - Parameter onServerRunning: Called with the bound port once the server listens.
+    /// - Parameters:
+    ///   - shutdownRequested: Polled every 50 ms while the server runs; `true` starts the same graceful shutdown as
+    ///     SIGTERM (for a signal that arrived before this server installed its own handlers).
+    ///   - onServerRunning: Called with the bound port once the server listens.
     /// - Throws: ``ServingError`` when the server binds a non-loopback address without a repository API token.
-    public func run(onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) async throws {
+    public func run(
+        shutdownRequested: (@Sendable () -> Bool)? = nil,
+        onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }
+    ) async throws {
         _ = try BearerTokenMiddleware<ServingContext>.requiredToken(
             host: configuration.host, token: configuration.resolvedRepositoryToken)
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.resolvedEventLoopThreads)
@@ -120,7 +126,18 @@ public struct InferenceServer: Sendable {
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownDelay + configuration.drainTimeout
         let group = ServiceGroup(configuration: groupConfiguration)
         do {
-            try await group.run()
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                if let shutdownRequested {
+                    tasks.addTask {
+                        while !shutdownRequested() { try await Task.sleep(for: .milliseconds(50)) }
+                        await group.triggerGracefulShutdown()
+                    }
+                }
+                try await tasks.next()  // the service group ended
+                tasks.cancelAll()
+            }
+        } catch is CancellationError {
         } catch {
             logger.warning("server stopped with an error", metadata: ["error": "\(error)"])
         }
