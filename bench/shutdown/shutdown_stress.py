@@ -210,7 +210,9 @@ def ocr_cycle(binary: str, cycle: int, rng: random.Random, logs: str) -> dict:
     images = sorted(os.path.join(SHARED_OCR, "images", n) for n in os.listdir(os.path.join(SHARED_OCR, "images")))
     log_path = os.path.join(logs, f"ocr-{cycle:03d}.log")
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([binary, "ocr", "--json"] + images, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT)
+        # SIGINT's default action, whatever this driver inherited (a shell's background job ignores SIGINT).
+        proc = subprocess.Popen([binary, "ocr", "--json"] + images, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         time.sleep(rng.uniform(0.2, 4.0))
         proc.send_signal(signal.SIGINT)
         try:
