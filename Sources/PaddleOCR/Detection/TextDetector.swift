@@ -13,29 +13,13 @@ struct TextDetector: Sendable {
         var boxes: [[PointF]]
     }
 
-    func detect(_ image: OCRImage) async throws(OCRError) -> Output {
-        try await runner.onPoolThread { predictor in try self.detect(image, on: predictor) }
-    }
-
     /// Detection on the calling thread with `predictor` (a pool thread's: see ``ModelRunner/onPoolThread(_:)``).
     func detect(_ image: OCRImage, on predictor: Predictor) throws(OCRError) -> Output {
         guard let input = DetectionInput(image: image, options: options) else {
             return Output(inputShape: [], boxes: [])
         }
         let shape = [1, 3, input.height, input.width]
-        let output: Tensor
-        do {
-            let outputs = try predictor.run(
-                [runner.inputName: try Tensor(shape: shape, scalars: input.values)], outputs: [runner.outputName])
-            guard let first = outputs[runner.outputName] else {
-                throw OCRError(.inference, "model \(runner.path) returned no \(runner.outputName)")
-            }
-            output = first
-        } catch let error as OCRError {
-            throw error
-        } catch {
-            throw OCRError(.inference, "running model \(runner.path) on input \(shape) failed", underlying: error)
-        }
+        let output = try runner.run(predictor, shape: shape, values: input.values)
         guard output.shape.count == 4, output.shape[2] == input.height, output.shape[3] == input.width,
             output.dataType == .float32
         else {

@@ -51,22 +51,25 @@ final class ModelRunner: Sendable {
         prepare: @escaping @Sendable () throws(OCRError) -> (shape: [Int], values: [Float]),
         finish: @escaping @Sendable (Tensor) throws(OCRError) -> R
     ) async throws(OCRError) -> R {
-        let path = self.path, inputName = self.inputName, outputName = self.outputName
-        return try await onPoolThread { predictor in
+        try await onPoolThread { predictor in
             let (shape, values) = try prepare()
-            let out: Tensor
-            do {
-                let outputs = try predictor.run([inputName: try Tensor(shape: shape, scalars: values)], outputs: [outputName])
-                guard let first = outputs[outputName] else {
-                    throw OCRError(.inference, "model \(path) returned no \(outputName)")
-                }
-                out = first
-            } catch let error as OCRError {
-                throw error
-            } catch {
-                throw OCRError(.inference, "running model \(path) on input \(shape) failed", underlying: error)
+            return try finish(try self.run(predictor, shape: shape, values: values))
+        }
+    }
+
+    /// Runs the model with `predictor` (the calling pool thread's) on one float32 NCHW tensor; returns its first
+    /// output.
+    func run(_ predictor: Predictor, shape: [Int], values: [Float]) throws(OCRError) -> Tensor {
+        do {
+            let outputs = try predictor.run([inputName: try Tensor(shape: shape, scalars: values)], outputs: [outputName])
+            guard let out = outputs[outputName] else {
+                throw OCRError(.inference, "model \(path) returned no \(outputName)")
             }
-            return try finish(out)
+            return out
+        } catch let error as OCRError {
+            throw error
+        } catch {
+            throw OCRError(.inference, "running model \(path) on input \(shape) failed", underlying: error)
         }
     }
 
