@@ -355,7 +355,8 @@ def run(args) -> dict:
         w.join(timeout=30)
     shutil.rmtree(work, ignore_errors=True)
     return {"samples": samples, "totals": totals, "drain": drained, "exit_status": status, "probes": probes,
-            "operator": operator.log, "minutes": args.minutes, "port": port}
+            "operator": operator.log, "minutes": args.minutes, "port": port,
+            "binary": "release" if "/release/" in binary else "debug"}
 
 
 def evaluate(result: dict) -> dict:
@@ -407,8 +408,10 @@ def svg_plot(samples: list[dict]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=float(os.environ.get("SOAK_MINUTES", 30)))
-    parser.add_argument("--binary", default=os.environ.get("PADDLE_SWIFT_BIN",
-                                                           os.path.join(ROOT, ".build", "release", "paddle-swift")))
+    release = os.path.join(ROOT, ".build", "release", "paddle-swift")
+    parser.add_argument("--binary", default=os.environ.get("PADDLE_SWIFT_BIN", release if os.path.exists(release)
+                                                           else os.path.join(ROOT, ".build", "debug", "paddle-swift")),
+                        help="default: the release build, else the debug one")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "out", "soak"))
     parser.add_argument("--report", help="write the Markdown report (with its SVG beside it) here")
     args = parser.parse_args()
@@ -444,7 +447,7 @@ def write_report(path: str, result: dict, verdict: dict) -> None:
         "# Soak: hot reloads under saturation",
         "",
         f"Run of `bench/soak/run.sh` ({result['minutes']} minutes), {time.strftime('%Y-%m-%d')}, on {cpu} "
-        f"({os.cpu_count()} cores; {isa}). The release `paddle-swift serve` served `tiny` (changed every 20 s: publish,"
+        f"({os.cpu_count()} cores; {isa}). The {result['binary']} build of `paddle-swift serve` served `tiny` (changed every 20 s: publish,"
         " A/B weights, delete the oldest, pool_size, a corrupt version), `rec` (PP-OCRv4 recognition, widths 96-640)"
         " and `/v1/ocr`, driven by 2 load processes x 4 keep-alive connections on loopback; then SIGTERM under load.",
         "",
