@@ -14,6 +14,13 @@ struct ServeCommand: AsyncParsableCommand {
             With --model-repository DIR, serves every model in DIR laid out as <model>/<version>/ with an optional \
             <model>/config.yaml. With --model PATH, serves one model. With neither, serves the PP-OCR models \
             installed by scripts/setup.sh.
+
+            Every option can also come from an environment variable (a container's usual way to configure): \
+            PADDLE_SWIFT_ and the option's name in capitals with _ for -, for example PADDLE_SWIFT_HOST, \
+            PADDLE_SWIFT_PORT, PADDLE_SWIFT_MODEL, PADDLE_SWIFT_MODEL_REPOSITORY, PADDLE_SWIFT_OCR=on|off. \
+            An option given on the command line wins; an empty variable counts as unset. The environment's \
+            --model and --model-repository are used only when the command line gives neither, and its \
+            --model-name and --model-config only with a --model.
             """)
 
     @Option(name: .long, help: "A model repository folder (<model>/<version>/ layout).")
@@ -28,22 +35,22 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A YAML configuration for --model.")
     var modelConfig: String?
 
-    @Option(name: .long, help: "The address to bind.")
-    var host: String = "127.0.0.1"
+    @Option(name: .long, help: "The address to bind (default: 127.0.0.1).")
+    var host: String?
 
-    @Option(name: .long, help: "The port to bind (0 picks a free one).")
-    var port: Int = 8000
+    @Option(name: .long, help: "The port to bind (0 picks a free one; default: 8000).")
+    var port: Int?
 
-    @Option(name: .long, help: "The largest request body in bytes (413 beyond).")
-    var maxBodyBytes: Int = 64 << 20
+    @Option(name: .long, help: "The largest request body in bytes (413 beyond; default: 64 MiB).")
+    var maxBodyBytes: Int?
 
-    @Option(name: .long, help: "Seconds in-flight requests may take to finish after SIGTERM/SIGINT.")
-    var drainTimeout: Int = 30
+    @Option(name: .long, help: "Seconds in-flight requests may take to finish after SIGTERM/SIGINT (default: 30).")
+    var drainTimeout: Int?
 
     @Option(
         name: .long,
-        help: "Seconds to keep serving after SIGTERM/SIGINT with readiness false, before the listener closes (time for a load balancer to stop sending).")
-    var shutdownDelay: Double = 0
+        help: "Seconds to keep serving after SIGTERM/SIGINT with readiness false, before the listener closes (time for a load balancer to stop sending; default: 0).")
+    var shutdownDelay: Double?
 
     @Flag(
         inversion: .prefixedNo,
@@ -56,19 +63,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Serve POST /v1/ocr (default: on when the PP-OCR models are installed).")
     var ocr: Bool?
 
-    @Option(name: .long, help: "PP-OCR model generation behind POST /v1/ocr: v4 or v5.")
-    var ocrVersion: OCROptions.ModelVersion = .v4
+    @Option(name: .long, help: "PP-OCR model generation behind POST /v1/ocr: v4 or v5 (default: v4).")
+    var ocrVersion: OCROptions.ModelVersion?
 
-    @Option(name: .long, help: "Log level (trace, debug, info, notice, warning, error, critical).")
-    var logLevel: String = "info"
+    @Option(name: .long, help: "Log level (trace, debug, info, notice, warning, error, critical; default: info).")
+    var logLevel: String?
 
     @Option(
         name: .long,
-        help: "A file holding the bearer token of the repository API (default: $PADDLE_SERVING_TOKEN). Required when --host is not a loopback address.")
+        help: "A file holding the bearer token of the repository API (default: $PADDLE_SERVING_TOKEN). Without a token, a server on a non-loopback --host keeps the repository API off (403).")
     var repositoryTokenFile: String?
 
-    @Option(name: .long, help: "Seconds between checks of --model-repository for changes (hot reload); 0 turns it off.")
-    var pollInterval: Double = 2
+    @Option(
+        name: .long, help: "Seconds between checks of --model-repository for changes (hot reload; default: 2); 0 turns it off.")
+    var pollInterval: Double?
 
     @Option(name: .long, help: "A file that must be in a version folder before it is loaded (for example READY).")
     var readyMarker: String?
@@ -76,25 +84,83 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A folder outside --model-repository that links inside it may lead to (repeatable).")
     var trustedRoot: [String] = []
 
-    func validate() throws {
+    /// The values of the options left unset, with their defaults.
+    private var bindHost: String { host ?? "127.0.0.1" }
+    private var bindPort: Int { port ?? 8000 }
+
+    mutating func validate() throws {
+        try applyEnvironment(ProcessInfo.processInfo.environment)
         if modelRepository != nil && model != nil {
             throw ValidationError("give --model-repository or --model, not both")
         }
         if modelConfig != nil && model == nil { throw ValidationError("--model-config needs --model") }
         if modelName != nil && model == nil { throw ValidationError("--model-name needs --model") }
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
-        guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
+        guard (0...65535).contains(bindPort) else { throw ValidationError("--port must be 0...65535") }
+        guard (maxBodyBytes ?? 1024) >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard (eventLoopThreads ?? 1) >= 1 else { throw ValidationError("--event-loop-threads must be at least 1") }
-        guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must be >= 0") }
-        guard shutdownDelay >= 0 && shutdownDelay.isFinite else { throw ValidationError("--shutdown-delay must be >= 0") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-        guard pollInterval >= 0 && pollInterval.isFinite else { throw ValidationError("--poll-interval must be >= 0") }
+        guard (drainTimeout ?? 0) >= 0 else { throw ValidationError("--drain-timeout must be >= 0") }
+        if let shutdownDelay, !(shutdownDelay >= 0 && shutdownDelay.isFinite) {
+            throw ValidationError("--shutdown-delay must be >= 0")
+        }
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("unknown --log-level \(logLevel)")
+        }
+        if let pollInterval, !(pollInterval >= 0 && pollInterval.isFinite) {
+            throw ValidationError("--poll-interval must be >= 0")
+        }
+    }
+
+    /// Fills the options the command line left unset from `PADDLE_SWIFT_<OPTION>` environment variables.
+    mutating func applyEnvironment(_ environment: [String: String]) throws {
+        func value(_ option: String) -> String? {
+            let name = "PADDLE_SWIFT_" + option.uppercased().replacingOccurrences(of: "-", with: "_")
+            return environment[name].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        func parsed<T: ExpressibleByArgument>(_ option: String, as type: T.Type) throws -> T? {
+            guard let text = value(option) else { return nil }
+            guard let parsed = T(argument: text) else {
+                throw ValidationError("PADDLE_SWIFT_\(option.uppercased().replacingOccurrences(of: "-", with: "_"))=\(text) is not a valid --\(option)")
+            }
+            return parsed
+        }
+        if model == nil && modelRepository == nil {
+            model = value("model")
+            modelRepository = value("model-repository")
+            if model != nil && modelRepository != nil {
+                throw ValidationError("PADDLE_SWIFT_MODEL and PADDLE_SWIFT_MODEL_REPOSITORY are both set: set one")
+            }
+        }
+        if model != nil {
+            modelName = modelName ?? value("model-name")
+            modelConfig = modelConfig ?? value("model-config")
+        }
+        host = host ?? value("host")
+        port = try port ?? parsed("port", as: Int.self)
+        maxBodyBytes = try maxBodyBytes ?? parsed("max-body-bytes", as: Int.self)
+        drainTimeout = try drainTimeout ?? parsed("drain-timeout", as: Int.self)
+        shutdownDelay = try shutdownDelay ?? parsed("shutdown-delay", as: Double.self)
+        eventLoopThreads = try eventLoopThreads ?? parsed("event-loop-threads", as: Int.self)
+        logLevel = logLevel ?? value("log-level")
+        repositoryTokenFile = repositoryTokenFile ?? value("repository-token-file")
+        pollInterval = try pollInterval ?? parsed("poll-interval", as: Double.self)
+        readyMarker = readyMarker ?? value("ready-marker")
+        if trustedRoot.isEmpty, let roots = value("trusted-root") {
+            trustedRoot = roots.split(separator: ":").map(String.init)
+        }
+        if ocr == nil, let text = value("ocr")?.lowercased() {
+            switch text {
+            case "on", "true", "1", "yes": ocr = true
+            case "off", "false", "0", "no": ocr = false
+            default: throw ValidationError("PADDLE_SWIFT_OCR=\(text) is not on or off")
+            }
+        }
+        ocrVersion = try ocrVersion ?? parsed("ocr-version", as: OCROptions.ModelVersion.self)
     }
 
     func run() async throws {
         LoggingSystem.bootstrap(ServingLogHandler.init(label:))
         var logger = Logger(label: "paddle.serving")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        logger.logLevel = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .info
         let repository: ModelRepository
         if let modelRepository {
             repository = ModelRepository(root: modelRepository, trustedRoots: trustedRoot, logger: logger)
@@ -107,16 +173,17 @@ struct ServeCommand: AsyncParsableCommand {
             repository = ModelRepository(models: try Self.defaultModels(), logger: logger)
         }
         var serving = ServingConfiguration(
-            host: host, port: port, maxBodyBytes: maxBodyBytes, drainTimeout: .seconds(drainTimeout))
+            host: bindHost, port: bindPort, maxBodyBytes: maxBodyBytes ?? 64 << 20, drainTimeout: .seconds(drainTimeout ?? 30))
         if let repositoryTokenFile {
             guard let data = FileManager.default.contents(atPath: repositoryTokenFile) else {
                 throw ValidationError("cannot read --repository-token-file \(repositoryTokenFile)")
             }
             serving.repositoryToken = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        serving.shutdownDelay = .milliseconds(Int(shutdownDelay * 1000))
+        serving.shutdownDelay = .milliseconds(Int((shutdownDelay ?? 0) * 1000))
         serving.eventLoopInference = eventLoopInference
         serving.eventLoopThreads = eventLoopThreads
+        let pollInterval = self.pollInterval ?? 2
         serving.repositoryPollInterval = pollInterval > 0 ? .milliseconds(Int(pollInterval * 1000)) : nil
         serving.repositoryReadyMarker = readyMarker
         var server = InferenceServer(repository: repository, configuration: serving, logger: logger)
@@ -137,6 +204,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let announcer = logger
+        let host = bindHost
         try await server.run(shutdownRequested: { EarlySignals.received }) { port in
             announcer.info("listening", metadata: ["address": "http://\(host):\(port.map(String.init) ?? "?")"])
         }

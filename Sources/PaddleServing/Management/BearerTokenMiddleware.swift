@@ -6,14 +6,17 @@ import Hummingbird
 /// `/v2/repository/...`), and answers 401 otherwise.
 ///
 /// The comparison takes the same time wherever the given token differs. The token is never logged.
+/// A server that binds a non-loopback address without a token keeps the protected routes off: they answer 403,
+/// while inference and health are served as usual (``init(host:token:protects:)``).
 ///
 /// ```swift
-/// let token = try BearerTokenMiddleware<ServingContext>.requiredToken(host: configuration.host, token: configured)
-/// router.add(middleware: BearerTokenMiddleware(token: token))
+/// router.add(middleware: BearerTokenMiddleware(host: configuration.host, token: configured))
 /// ```
 public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The token, or `nil` for no check (loopback-only servers without a configured token).
     public let token: String?
+    /// Why the protected routes are turned off (they answer 403 whatever the request carries), or `nil`.
+    public let offReason: String?
     /// Which request paths need the token.
     public let protects: @Sendable (String) -> Bool
 
@@ -22,8 +25,29 @@ public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     ///   - protects: Whether a request path needs the token (default: the repository API).
     public init(token: String?, protects: @escaping @Sendable (String) -> Bool = Self.repositoryAPI) {
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
+        self.offReason = nil
         self.protects = protects
     }
+
+    /// The middleware of a server that binds `host`: with a token, the protected routes require it; without one,
+    /// they are open on a loopback address and turned off (403) on any other, such as `0.0.0.0` in a container.
+    ///
+    /// - Parameters:
+    ///   - host: The address the server binds.
+    ///   - token: The configured token; `nil` or empty for none.
+    ///   - protects: Whether a request path needs the token (default: the repository API).
+    public init(host: String, token: String?, protects: @escaping @Sendable (String) -> Bool = Self.repositoryAPI) {
+        let token = token.flatMap { $0.isEmpty ? nil : $0 }
+        self.token = token
+        self.offReason = token == nil && !Self.isLoopback(host: host)
+            ? "the repository API is off: the server binds \(host), which is not a loopback address, and no token "
+                + "is set (start it with --repository-token-file or PADDLE_SERVING_TOKEN to turn the API on)"
+            : nil
+        self.protects = protects
+    }
+
+    /// Whether the protected routes are turned off.
+    public var isOff: Bool { offReason != nil }
 
     /// `/v2/repository` and everything below it.
     public static func repositoryAPI(_ path: String) -> Bool {
@@ -33,6 +57,7 @@ public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        if let offReason, protects(request.uri.path) { throw ServingError(.forbidden, offReason) }
         guard let token, protects(request.uri.path) else { return try await next(request, context) }
         guard let header = request.headers[.authorization], Self.matches(header: header, token: token) else {
             var headers = HTTPFields()
@@ -57,8 +82,9 @@ public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         return difference == 0
     }
 
-    /// The token a server binding `host` must use: `token` as given, required (non-empty) when `host` is not a
-    /// loopback address.
+    /// The token a server binding `host` must use to offer the repository API: `token` as given, required
+    /// (non-empty) when `host` is not a loopback address. (``InferenceServer`` no longer requires it: without a
+    /// token, a non-loopback server turns the repository API off instead; see ``init(host:token:protects:)``.)
     ///
     /// - Throws: ``ServingError`` when `host` is not loopback and no token is configured.
     public static func requiredToken(host: String, token: String?) throws(ServingError) -> String? {

@@ -52,7 +52,7 @@ public struct InferenceServer: Sendable {
         let router = Router(context: ServingContext.self)
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: ServingErrorMiddleware())
-        router.add(middleware: BearerTokenMiddleware(token: repositoryToken))
+        router.add(middleware: repositoryAccess)
         ServingRoutes(
             repository: repository, state: state, configuration: configuration,
             responses: ServingResponses(compressionThreshold: configuration.compressionThreshold)
@@ -61,11 +61,10 @@ public struct InferenceServer: Sendable {
         return router
     }
 
-    /// The token the repository API requires. Without a configured one, a server on a non-loopback address
-    /// refuses every repository API call (``run(onServerRunning:)`` refuses to start).
-    private var repositoryToken: String? {
-        if let token = configuration.resolvedRepositoryToken { return token }
-        return BearerTokenMiddleware<ServingContext>.isLoopback(host: configuration.host) ? nil : UUID().uuidString
+    /// Who may use the repository API: with a configured token, whoever presents it; without one, everyone on a
+    /// loopback address, and nobody on any other (the API answers 403; inference and health are served as usual).
+    private var repositoryAccess: BearerTokenMiddleware<ServingContext> {
+        BearerTokenMiddleware(host: configuration.host, token: configuration.resolvedRepositoryToken)
     }
 
     /// The Hummingbird application (without the model-loading service); tests drive it with `app.test`.
@@ -103,17 +102,18 @@ public struct InferenceServer: Sendable {
 
     /// Runs the server until SIGTERM or SIGINT, then drains and unloads the models.
     ///
+    /// A server that binds a non-loopback address without a repository API token serves inference and health,
+    /// and keeps the repository API off (403).
+    ///
     /// - Parameters:
     ///   - shutdownRequested: Polled every 50 ms while the server runs; `true` starts the same graceful shutdown as
     ///     SIGTERM (for a signal that arrived before this server installed its own handlers).
     ///   - onServerRunning: Called with the bound port once the server listens.
-    /// - Throws: ``ServingError`` when the server binds a non-loopback address without a repository API token.
     public func run(
         shutdownRequested: (@Sendable () -> Bool)? = nil,
         onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }
     ) async throws {
-        _ = try BearerTokenMiddleware<ServingContext>.requiredToken(
-            host: configuration.host, token: configuration.resolvedRepositoryToken)
+        if let reason = repositoryAccess.offReason { logger.notice("\(reason)") }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.resolvedEventLoopThreads)
         let app = makeApplication(onServerRunning: onServerRunning, eventLoopGroup: loops)
         var groupConfiguration = ServiceGroupConfiguration(

@@ -35,7 +35,7 @@ public struct ServingConfiguration: Sendable {
     /// Limits on decoded tensors.
     public var decodingLimits = DecodingLimits()
     /// The bearer token the repository API (`/v2/repository/...`) requires; `nil` reads `PADDLE_SERVING_TOKEN`.
-    /// A server that binds a non-loopback address refuses to start without one.
+    /// Without one, a server that binds a non-loopback address keeps the repository API off (403).
     public var repositoryToken: String? = nil
     /// How often a repository folder is checked for new, changed and removed versions and config edits; `nil`
     /// turns hot reload off.

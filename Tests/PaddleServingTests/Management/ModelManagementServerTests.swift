@@ -342,15 +342,6 @@ import Testing
         await server.repository.shutdown()
     }
 
-    @Test func run_nonLoopbackWithoutToken_refusesToStart() async throws {
-        let repository = ModelRepository(models: [], logger: ManagementFixtures.logger)
-        var configuration = ServingConfiguration(host: "0.0.0.0", port: 0)
-        configuration.repositoryToken = ""
-        let server = InferenceServer(repository: repository, configuration: configuration, logger: ManagementFixtures.logger)
-        let error = await #expect(throws: ServingError.self) { try await server.run() }
-        #expect(error?.message.contains("token") == true)
-    }
-
     @Test func repositoryAPI_traversalSymlinksAndToken_areEnforced() async throws {
         let repo = try ManagementFixtures.makeFolder()
         try ManagementFixtures.publish(repo, version: 1)
