@@ -150,9 +150,11 @@ if [ "${1:-}" = --inside ]; then
   echo "rss_mb=$((rss / 1024))" >>"$work/metrics"; echo "peak_rss_mb=$((hwm / 1024))" >>"$work/metrics"
 
   # 3. SIGTERM with a request in flight: readiness false at once, the request finishes, exit 0.
-  $client ocr "$url" "$work/shared/ocr/images/12.jpg" "$work/shared/ocr/reference/12.jpg.json" >"$work/inflight.log" 2>&1 &
+  $client ocr "$url" "$work/shared/ocr/images/12.jpg" "$work/shared/ocr/reference/12.jpg.json" "$work/sent" \
+    >"$work/inflight.log" 2>&1 &
   inflight=$!
-  sleep 0.3
+  for _ in $(seq 500); do [ -e "$work/sent" ] && break; sleep 0.01; done
+  sleep 0.1      # the request is sent; the server is reading it or already running it
   term_ns=$(date +%s%N)
   kill -TERM "$server"
   not_ready=""

@@ -5,9 +5,12 @@ talks to the containerised server over loopback.
     client.py status METHOD URL STATUS     one request; fails unless the answer has STATUS
     client.py input NPY                    writes the deterministic classifier input (FP32 [1, 3, 48, 192])
     client.py infer URL MODEL NPY EXPECTED a KServe v2 JSON infer of NPY; compares the output with EXPECTED (.npy)
-    client.py ocr URL IMAGE REFERENCE      POST /v1/ocr; every reference line scored >= 0.9 must be found, same text
+    client.py ocr URL IMAGE REFERENCE [SENT]
+                                           POST /v1/ocr; every reference line scored >= 0.9 must be found, same text
+                                           (SENT: a file created once the whole request has been sent)
 """
 
+import http.client
 import json
 import struct
 import sys
@@ -97,9 +100,14 @@ def main(argv):
             sys.exit(1)
     elif command == "ocr":
         url, image, reference = argv[1:4]
+        host, port = url.split("//")[1].split(":")
         started = time.monotonic()
-        status, answer = request("POST", f"{url}/v1/ocr", open(image, "rb").read(),
-                                 {"Content-Type": "application/octet-stream"}, timeout=120)
+        connection = http.client.HTTPConnection(host, int(port), timeout=120)
+        connection.request("POST", "/v1/ocr", open(image, "rb").read(), {"Content-Type": "application/octet-stream"})
+        if len(argv) > 4:
+            open(argv[4], "w").close()
+        response = connection.getresponse()
+        status, answer = response.status, response.read()
         elapsed = time.monotonic() - started
         if status != 200:
             fail(f"/v1/ocr answered {status}: {answer[:200]!r}")
