@@ -6,7 +6,8 @@
 #      manifest and render (strict, against Kubernetes 1.29 and 1.37), the KServe resources against the kserve
 #      SDK's models, and negative controls proving each check rejects a broken manifest;
 #   3. the image: deploy/build-image.sh (the root filesystem is cached outside the clone), its size (<= 1.0 GB
-#      uncompressed with the PP-OCR models), and deploy/test-image.sh, which runs it as a container would.
+#      uncompressed with the PP-OCR models), the Containerfile's settings against the built image (no engine can
+#      build it here), and deploy/test-image.sh, which runs the image as a container would.
 #
 # Ends with "deploy: N passed, M failed" and exits non-zero if anything failed. Logs: deploy/out/ci/.
 set -uo pipefail
@@ -109,6 +110,8 @@ if [ "$binary_ok" = 0 ]; then
       [ "$bytes" -le 1000000000 ]
     }
     step image-size size_check
+    step containerfile-consistency python3 deploy/check_containerfile.py deploy/Containerfile deploy/image-env.txt \
+      deploy/out/paddle-swift-ocr.oci.tar
     PYTHON_YAML="$venv/bin/python" step test-image bash deploy/test-image.sh deploy/out/paddle-swift-ocr.oci.tar
     grep -E '^  (ok|FAIL|info) ' "$logs/test-image.log" | sed 's/^/  /'
     tail -1 "$logs/test-image.log" | sed 's/^/    /'
