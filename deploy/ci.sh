@@ -68,7 +68,8 @@ step kustomize-render render
 
 kubernetes_validate() {
   local files
-  mapfile -t files < <(find deploy/kubernetes -name '*.yaml' ! -name kustomization.yaml | sort)
+  # Every manifest (Kustomize files and patches are checked through the renders, which apply them).
+  mapfile -t files < <(find deploy/kubernetes -name '*.yaml' ! -name kustomization.yaml ! -name '*-patch.yaml' | sort)
   files+=("$logs/render-base.yaml" "$logs/render-pvc-repository.yaml")
   for version in 1.29.0 1.37.0; do
     "$venv/bin/kubernetes-validate" --strict -k "$version" "${files[@]}" || return 1
@@ -81,14 +82,21 @@ step kserve-validate "$venv/bin/python" deploy/validate_kserve.py deploy/kserve/
 negative_controls() {
   local bad=$logs/negative
   mkdir -p "$bad"
-  # An unknown field in a Deployment, and a probe port of the wrong type.
-  sed 's/^  replicas: 2$/  replica: 2/' deploy/kubernetes/base/deployment.yaml >"$bad/deployment.yaml"
-  if "$venv/bin/kubernetes-validate" --strict -k 1.37.0 "$bad/deployment.yaml"; then
-    echo "kubernetes-validate accepted a Deployment with an unknown field"; return 1
-  fi
+  # A misspelt field, and a number given as a string, in the Deployment.
+  sed 's/^  minReadySeconds: 5$/  minReadySecond: 5/' deploy/kubernetes/base/deployment.yaml >"$bad/deployment-field.yaml"
+  sed 's/terminationGracePeriodSeconds: 45$/terminationGracePeriodSeconds: "45"/' deploy/kubernetes/base/deployment.yaml \
+    >"$bad/deployment-type.yaml"
+  for file in "$bad/deployment-field.yaml" "$bad/deployment-type.yaml"; do
+    cmp -s "$file" deploy/kubernetes/base/deployment.yaml && { echo "the mutation of $file did not apply"; return 1; }
+    if "$venv/bin/kubernetes-validate" --strict -k 1.37.0 "$file"; then
+      echo "kubernetes-validate accepted $file"; return 1
+    fi
+  done
   # A misspelt field and a wrong type in an InferenceService; a runtime nobody defines.
   sed 's/storageUri:/storageURI:/; s/minReplicas: 1/minReplicas: "1"/' deploy/kserve/inferenceservice-pvc.yaml >"$bad/isvc.yaml"
   sed 's/runtime: paddle-swift-repository/runtime: paddle-swift-nope/' deploy/kserve/inferenceservice-repository.yaml >"$bad/isvc-runtime.yaml"
+  cmp -s "$bad/isvc.yaml" deploy/kserve/inferenceservice-pvc.yaml && { echo "the InferenceService mutation did not apply"; return 1; }
+  cmp -s "$bad/isvc-runtime.yaml" deploy/kserve/inferenceservice-repository.yaml && { echo "the runtime mutation did not apply"; return 1; }
   for file in "$bad/isvc.yaml" "$bad/isvc-runtime.yaml"; do
     if "$venv/bin/python" deploy/validate_kserve.py deploy/kserve/cluster-serving-runtime.yaml "$file"; then
       echo "validate_kserve.py accepted $file"; return 1
