@@ -175,21 +175,34 @@ if [ "${1:-}" = --inside ]; then
 
   # 4. KServe layouts, with the ClusterServingRuntimes' arguments (read from deploy/kserve). The base image has no
   #    OCR models; here the OCR image stands in for it with PADDLE_SWIFT_OCR=off.
+  #    With the runtime's environment too: its shutdown delay keeps the server answering after SIGTERM, readiness
+  #    already false (503), before it drains.
   mount --bind -o ro "$work/kserve-flat" "$rootfs/mnt/models"
   mapfile -t kserve_args <"$work/kserve-flat.args"
-  start PADDLE_SWIFT_OCR=off -- "${kserve_args[@]}"
+  mapfile -t kserve_env <"$work/kserve-flat.env"
+  start "${kserve_env[@]}" PADDLE_SWIFT_OCR=off -- "${kserve_args[@]}"
   if ms=$(ready_within 60); then
-    pass "KServe flat /mnt/models (${kserve_args[*]}): ready in $ms ms"
+    pass "KServe flat /mnt/models (${kserve_args[*]}; ${kserve_env[*]}): ready in $ms ms"
     check "KServe flat: infer /v2/models/paddle-cls" \
       $client infer "$url" paddle-cls "$work/x.npy" "$work/expected/softmax_0.tmp_0.npy"
     usage "KServe flat, one small model"
-  else fail "KServe flat: $ms"; fi
-  stop 0 || fail "KServe flat: exit status"
+    term_ns=$(date +%s%N)
+    kill -TERM "$server"
+    sleep 0.5
+    check "KServe flat, SIGTERM + shutdown delay: /v2/health/ready answers 503" \
+      $client status GET "$url/v2/health/ready" 503
+    check "KServe flat, SIGTERM + shutdown delay: inference still served" \
+      $client infer "$url" paddle-cls "$work/x.npy" "$work/expected/softmax_0.tmp_0.npy"
+    exit_status=0; wait "$server" || exit_status=$?
+    server=""
+    if [ "$exit_status" = 0 ]; then pass "KServe flat: exited 0 $(( ($(date +%s%N) - term_ns) / 1000000 )) ms after SIGTERM"
+    else fail "KServe flat: exit status $exit_status"; fi
+  else fail "KServe flat: $ms"; stop 0 || true; fi
   umount "$rootfs/mnt/models"
 
   mount --bind -o ro "$work/kserve-repository" "$rootfs/mnt/models"
   mapfile -t kserve_args <"$work/kserve-repository.args"
-  start PADDLE_SWIFT_OCR=off -- "${kserve_args[@]}"
+  start PADDLE_SWIFT_OCR=off PADDLE_SWIFT_SHUTDOWN_DELAY=0 -- "${kserve_args[@]}"
   if ms=$(ready_within 60); then
     pass "KServe repository /mnt/models (${kserve_args[*]}): ready in $ms ms"
     check "KServe repository: infer /v2/models/cls (version 2 of 1, 2)" \
@@ -261,9 +274,10 @@ $python_yaml - "$deploy" "$work" <<'PY'
 import sys, yaml, pathlib
 deploy, work = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 runtimes = {d["metadata"]["name"]: d for d in yaml.safe_load_all((deploy / "kserve/cluster-serving-runtime.yaml").read_text())}
-for name, out in (("paddle-swift", "kserve-flat.args"), ("paddle-swift-repository", "kserve-repository.args")):
-    args = runtimes[name]["spec"]["containers"][0]["args"]
-    (work / out).write_text("".join(a.replace("{{.Name}}", "paddle-cls") + "\n" for a in args))
+for name, out in (("paddle-swift", "kserve-flat"), ("paddle-swift-repository", "kserve-repository")):
+    container = runtimes[name]["spec"]["containers"][0]
+    (work / f"{out}.args").write_text("".join(a.replace("{{.Name}}", "paddle-cls") + "\n" for a in container["args"]))
+    (work / f"{out}.env").write_text("".join(f"{e['name']}={e['value']}\n" for e in container.get("env", [])))
 deployment = yaml.safe_load((deploy / "kubernetes/base/deployment.yaml").read_text())
 pod = deployment["spec"]["template"]["spec"]
 init = pod["initContainers"][0]
