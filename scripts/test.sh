@@ -39,3 +39,11 @@ ONEDNN_MAX_CPU_ISA=AVX2 PADDLE_SWIFT_FIXTURES="$avx2_fixtures" "$client_tests/bi
 # Shutdown: start/stop cycles of `serve` with SIGTERM at random moments and SIGINT cycles of `ocr`, every exit clean
 # (the full run is bench/shutdown/run.sh: 300 + 100 cycles).
 python3 bench/shutdown/shutdown_stress.py --cycles 30 --ocr-cycles 10
+
+# Deployment: the OCI image built without a container engine and run as a container would be (namespaces + chroot),
+# and the Kubernetes/KServe manifests validated offline (deploy/ci.sh; docs/deploy.md). It builds the release binary.
+bash deploy/ci.sh
+
+# Soak, short: 3 minutes of saturation with a repository change every 20 s, then SIGTERM under load (no failed
+# request, none dropped, exit 0, no thread or file growth). The 30-minute run is bench/soak/run.sh (docs/soak.md).
+python3 bench/soak/soak.py --minutes 3 --out "$repo/bench/out/soak-ci"

@@ -49,7 +49,8 @@ def ready(port: int) -> bool:
 
 def wrk(url: str, connections: int, seconds: float, script: str, body: str, header_length: str = "") -> subprocess.Popen:
     env = {**os.environ, "BODY_FILE": body, "HEADER_LENGTH": header_length}
-    return subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, url],
+    return subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "120s", "--latency", "-s",
+                             script, url],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
 
 
@@ -58,6 +59,8 @@ def summary(proc: subprocess.Popen) -> dict:
     match = re.search(r"WRKJSON (\{.*\})", out)
     if match:
         return json.loads(match.group(1))
+    if "requests in" not in out:
+        raise SystemExit(f"isolation: wrk printed no summary:\n{out[-2000:]}")
     requests = re.search(r"(\d+) requests in", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"requests": int(requests.group(1)) if requests else 0, "non_2xx": int(non2xx.group(1)) if non2xx else 0}
@@ -68,7 +71,7 @@ def main() -> int:
     parser.add_argument("--binary", default=os.environ.get("PADDLE_SWIFT_BIN",
                                                            os.path.join(ROOT, ".build", "release", "paddle-swift")))
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "out", "isolation.json"))
     args = parser.parse_args()
     if shutil.which("wrk") is None:

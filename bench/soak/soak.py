@@ -11,7 +11,8 @@ Must hold (checked, exit 1 otherwise):
   - no failed request, other than those aimed at the corrupt version (a few pinned probes, which must fail);
   - no request dropped by the SIGTERM drain (clients stop starting new requests once readiness is false, as a
     load balancer would; the server runs with --shutdown-delay 2 for that) and exit status 0;
-  - RSS over the last two thirds of the run grows by less than 2 % (first-third median vs last-tenth median);
+  - RSS over the last two thirds of the run grows by less than 2 % (first-third median vs last-tenth median),
+    checked on runs of 10 minutes or more (a 3-minute run is mostly warm-up; its growth is printed, not judged);
   - no growth in threads or open files (last-tenth median vs first-third median, +4 allowed for loops that come and go).
 
     python3 bench/soak/soak.py --minutes 30 --out bench/out/soak [--report docs/soak.md]
@@ -373,7 +374,8 @@ def evaluate(result: dict) -> dict:
         "corrupt version refused": bool(result["probes"]) and all(result["probes"]),
         "no request dropped at SIGTERM": sum(v[1] for v in result["drain"].values()) == 0,
         "exit status 0": result["exit_status"] == 0,
-        "RSS growth over the last two thirds < 2 %": growth < 2.0,
+        # Enforced on runs of 10 minutes or more: a 3-minute run (CI's) is mostly warm-up.
+        "RSS growth over the last two thirds < 2 %": growth < 2.0 or result["minutes"] < 10,
         "no thread growth": med("threads", last_tenth) <= med("threads", first_third) + 4,
         "no open-file growth": med("fds", last_tenth) <= med("fds", first_third) + 4,
     }
