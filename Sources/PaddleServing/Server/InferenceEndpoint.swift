@@ -96,7 +96,7 @@ struct InferenceEndpoint: Sendable {
     }
 
     /// A header's non-negative decimal integer, with optional spaces or tabs around it; `nil` otherwise.
-    private static func parseLength(_ text: String) -> Int? {
+    static func parseLength(_ text: String) -> Int? {
         var value = 0
         var digits = 0
         var trailing = false
