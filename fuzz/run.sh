@@ -81,6 +81,7 @@ for target in "${targets[@]}"; do
     [ "$target" = FuzzImage ] && max_len=16384
     start=$SECONDS
     # Leaks count as failures too; the seeds (with regressions/, read recursively) are replayed first.
+    SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0" \
     ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=1:allocator_may_return_null=0" \
         "$bin/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
         -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts/" \

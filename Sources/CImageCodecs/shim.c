@@ -61,8 +61,10 @@ static void cic_jpeg_emit_message(j_common_ptr cinfo, int level) {
     }
 }
 
-int cic_jpeg_decode(const uint8_t *data, size_t size, cic_image *out, char *error, size_t error_capacity) {
+int cic_jpeg_decode(const uint8_t *data, size_t size, size_t max_pixels, cic_image *out, char *error,
+                    size_t error_capacity) {
     memset(out, 0, sizeof(*out));
+    if (max_pixels == 0 || max_pixels > CIC_MAX_PIXELS) max_pixels = CIC_MAX_PIXELS;
     if (size < 4) {
         cic_set_error(error, error_capacity, "JPEG data too short");
         return CIC_ERR_INVALID;
@@ -86,6 +88,13 @@ int cic_jpeg_decode(const uint8_t *data, size_t size, cic_image *out, char *erro
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
+    // Before jpeg_start_decompress: for a progressive JPEG it allocates coefficient buffers for the whole image.
+    if (cinfo.image_width == 0 || cinfo.image_height == 0
+        || (size_t)cinfo.image_width * cinfo.image_height > max_pixels) {
+        jpeg_destroy_decompress(&cinfo);
+        cic_set_error(error, error_capacity, "JPEG dimensions out of range");
+        return CIC_ERR_TOO_LARGE;
+    }
     int kind;
     switch (cinfo.jpeg_color_space) {
     case JCS_GRAYSCALE: cinfo.out_color_space = JCS_GRAYSCALE; kind = CIC_SOURCE_GRAY; break;
@@ -99,7 +108,7 @@ int cic_jpeg_decode(const uint8_t *data, size_t size, cic_image *out, char *erro
     size_t width = cinfo.output_width, height = cinfo.output_height;
     int in_channels = cinfo.output_components;
     int channels = kind == CIC_SOURCE_CMYK ? 3 : in_channels;
-    if (width == 0 || height == 0 || width * height > CIC_MAX_PIXELS) {
+    if (width == 0 || height == 0 || width * height > max_pixels) {
         jpeg_destroy_decompress(&cinfo);
         cic_set_error(error, error_capacity, "JPEG dimensions out of range");
         return CIC_ERR_TOO_LARGE;
@@ -174,8 +183,10 @@ static void cic_png_read_fn(png_structp png, png_bytep out, png_size_t length) {
     reader->offset += length;
 }
 
-int cic_png_decode(const uint8_t *data, size_t size, cic_image *out, char *error, size_t error_capacity) {
+int cic_png_decode(const uint8_t *data, size_t size, size_t max_pixels, cic_image *out, char *error,
+                   size_t error_capacity) {
     memset(out, 0, sizeof(*out));
+    if (max_pixels == 0 || max_pixels > CIC_MAX_PIXELS) max_pixels = CIC_MAX_PIXELS;
     if (size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
         cic_set_error(error, error_capacity, "not a PNG signature");
         return CIC_ERR_INVALID;
@@ -210,7 +221,7 @@ int cic_png_decode(const uint8_t *data, size_t size, cic_image *out, char *error
     int color_type = png_get_color_type(png, info);
     int bit_depth = png_get_bit_depth(png, info);
     int has_trns = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
-    if ((size_t)width * height > CIC_MAX_PIXELS) {
+    if ((size_t)width * height > max_pixels) {
         png_destroy_read_struct(&png, &info, NULL);
         cic_set_error(error, error_capacity, "PNG dimensions out of range");
         return CIC_ERR_TOO_LARGE;

@@ -53,14 +53,16 @@ typedef struct cic_image {
 void cic_image_free(cic_image *_Nonnull image);
 
 /// Decodes a JPEG held in `data` (given, not kept). Gray stays 1 channel; YCbCr becomes RGB;
-/// CMYK/YCCK (Adobe, inverted) becomes RGB. On failure returns a CIC_ERR_* and fills `error`.
-int cic_jpeg_decode(const uint8_t *_Nonnull data, size_t size, cic_image *_Nonnull out,
+/// CMYK/YCCK (Adobe, inverted) becomes RGB. An image of more than `max_pixels` pixels (0, or more than
+/// 2^28, means 2^28) is CIC_ERR_TOO_LARGE, refused from its header before anything image-sized is allocated.
+/// On failure returns a CIC_ERR_* and fills `error`.
+int cic_jpeg_decode(const uint8_t *_Nonnull data, size_t size, size_t max_pixels, cic_image *_Nonnull out,
                     char *_Nonnull error, size_t error_capacity);
 
 /// Decodes a PNG held in `data` (given, not kept). Palette becomes real colours (RGB, or RGBA when
 /// it has transparency), low bit depths become 8 bits, 16 bits keep their high byte,
-/// tRNS becomes an alpha channel. Gamma is ignored (like Pillow).
-int cic_png_decode(const uint8_t *_Nonnull data, size_t size, cic_image *_Nonnull out,
+/// tRNS becomes an alpha channel. Gamma is ignored (like Pillow). `max_pixels` as for `cic_jpeg_decode`.
+int cic_png_decode(const uint8_t *_Nonnull data, size_t size, size_t max_pixels, cic_image *_Nonnull out,
                    char *_Nonnull error, size_t error_capacity);
 
 /// Encodes 8-bit interleaved pixels (`channels` 1..4, rows `stride` bytes apart; given, not kept) as a PNG.

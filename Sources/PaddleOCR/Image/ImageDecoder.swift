@@ -26,18 +26,19 @@ enum ImageDecoder {
         return nil
     }
 
-    static func decode(_ data: Data, applyEXIFOrientation: Bool) throws(OCRError) -> OCRImage {
+    static func decode(_ data: Data, applyEXIFOrientation: Bool, maxPixels: Int? = nil) throws(OCRError) -> OCRImage {
         guard let format = sniff(data) else {
             throw OCRError(.invalidImage, "unrecognised image format: expected JPEG or PNG data (\(data.count) bytes given)")
         }
         var image = cic_image()
         var message = [CChar](repeating: 0, count: 256)
+        let limit = size_t(max(maxPixels ?? 0, 0))
         let status: Int32 = data.withUnsafeBytes { raw in
             let base = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
             return message.withUnsafeMutableBufferPointer { msg in
                 switch format {
-                case .jpeg: cic_jpeg_decode(base, raw.count, &image, msg.baseAddress!, msg.count)
-                case .png: cic_png_decode(base, raw.count, &image, msg.baseAddress!, msg.count)
+                case .jpeg: cic_jpeg_decode(base, raw.count, limit, &image, msg.baseAddress!, msg.count)
+                case .png: cic_png_decode(base, raw.count, limit, &image, msg.baseAddress!, msg.count)
                 }
             }
         }
@@ -103,9 +104,12 @@ extension OCRImage {
     ///   - data: the encoded image.
     ///   - applyEXIFOrientation: rotate/flip according to the JPEG EXIF orientation tag (default `true`).
     ///     With `false` the stored pixels are used as they are, like RapidOCR.
-    /// - Throws: ``OCRError`` with code ``OCRError/Code/invalidImage`` for unknown, corrupt or truncated data.
-    public init(decoding data: Data, applyEXIFOrientation: Bool = true) throws(OCRError) {
-        self = try ImageDecoder.decode(data, applyEXIFOrientation: applyEXIFOrientation)
+    ///   - maxPixels: The most pixels accepted, checked against the size the decoder reads from the header before
+    ///     it allocates anything image-sized (`nil`: 2^28). For untrusted bytes: a small file can declare a huge image.
+    /// - Throws: ``OCRError`` with code ``OCRError/Code/invalidImage`` for unknown, corrupt or truncated data,
+    ///   ``OCRError/Code/imageTooLarge`` beyond `maxPixels`.
+    public init(decoding data: Data, applyEXIFOrientation: Bool = true, maxPixels: Int? = nil) throws(OCRError) {
+        self = try ImageDecoder.decode(data, applyEXIFOrientation: applyEXIFOrientation, maxPixels: maxPixels)
     }
 
     /// Reads and decodes an image file. See ``init(decoding:applyEXIFOrientation:)``.

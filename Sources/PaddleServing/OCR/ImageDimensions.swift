@@ -3,7 +3,11 @@
 struct ImageDimensions: Equatable, Sendable {
     var width: Int
     var height: Int
-    var pixels: Int { width * height }
+    /// `width * height`, or `Int.max` when that overflows (a PNG may declare 2^32 - 1 by 2^32 - 1).
+    var pixels: Int {
+        let (product, overflow) = width.multipliedReportingOverflow(by: height)
+        return overflow ? .max : product
+    }
 
     /// The size declared by the PNG `IHDR` chunk or the first JPEG start-of-frame marker; `nil` when the bytes are
     /// neither, or the header is cut short (the decoder then reports the error).

@@ -87,7 +87,11 @@ public struct OCRRoutes: Sendable {
         let decodeSeconds: Double
         guard let pipeline = slot.pipeline else { throw ServingError.unavailable("the OCR models are loading") }
         do {
-            let image = try OCRImage(decoding: input.image, applyEXIFOrientation: configuration.applyEXIFOrientation)
+            // The decoder checks the limit too: ImageDimensions gives up on bytes that libjpeg still decodes (for
+            // example garbage before the frame header), so its check alone could be bypassed.
+            let image = try OCRImage(
+                decoding: input.image, applyEXIFOrientation: configuration.applyEXIFOrientation,
+                maxPixels: configuration.maxImagePixels)
             decodeSeconds = Self.seconds(ContinuousClock.now - decodeStart)
             (width, height) = (image.width, image.height)
             result = try await pipeline.recognize(image: image)

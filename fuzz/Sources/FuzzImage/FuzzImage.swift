@@ -9,17 +9,19 @@ private let maxImagePixels = OCRRouteConfiguration().maxImagePixels
 /// libFuzzer entry point: an uploaded image on the OCR route's path.
 ///
 /// ``ImageDimensions`` reads the declared size and the route's default pixel limit refuses what is too large (as
-/// `OCRRoutes` does), then the EXIF orientation is read and ``OCRImage/init(decoding:applyEXIFOrientation:)``
-/// decodes the JPEG or PNG through libjpeg-turbo and libpng (`CImageCodecs`) and applies it. Any input must give an
-/// image or an `OCRError`.
+/// `OCRRoutes` does), then the EXIF orientation is read and ``OCRImage/init(decoding:applyEXIFOrientation:maxPixels:)``
+/// decodes the JPEG or PNG through libjpeg-turbo and libpng (`CImageCodecs`) under the same limit and applies it.
+/// Any input must give an image or an `OCRError`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzImage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = Data(UnsafeBufferPointer(start: data, count: size))
     let dimensions = bytes.withUnsafeBytes { ImageDimensions($0) }
     if let dimensions, dimensions.pixels > maxImagePixels { return 0 }
     _ = EXIFOrientation(jpeg: bytes)
-    guard let image = try? OCRImage(decoding: bytes, applyEXIFOrientation: true) else { return 0 }
-    precondition(image.width > 0 && image.height > 0)
+    guard let image = try? OCRImage(decoding: bytes, applyEXIFOrientation: true, maxPixels: maxImagePixels) else {
+        return 0
+    }
+    precondition(image.width > 0 && image.height > 0 && image.width * image.height <= maxImagePixels)
     return 0
 }
 
