@@ -387,7 +387,7 @@ public final class ModelManager<Loader: ModelLoading>: Sendable {
         }
     }
 
-    /// Runs blocking file work (hashing, link checks) on a Dispatch thread.
+    /// Runs blocking work (hashing, link checks, loading models) on a Dispatch thread, never a cooperative one.
     static func offload<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }

@@ -11,7 +11,15 @@ extension OCRPipeline {
     /// - Throws: ``OCRError`` when OCR is required or the models are found but fail to load.
     public static func forServing(enabled: Bool?, options: OCROptions, logger: Logger) async throws(OCRError) -> OCRPipeline? {
         guard isServed(enabled: enabled, options: options, logger: logger) else { return nil }
-        let pipeline = try OCRPipeline(options: options)
+        // Loading the three models blocks for a second or so: off Swift's cooperative threads.
+        let pipeline: OCRPipeline
+        do {
+            pipeline = try await ModelManager<ServingModelLoader>.offload { try OCRPipeline(options: options) }
+        } catch let error as OCRError {
+            throw error
+        } catch {
+            throw OCRError(.invalidModel, "cannot load the OCR pipeline: \(error)")
+        }
         await pipeline.warmUp(logger: logger)
         return pipeline
     }
