@@ -47,3 +47,7 @@ bash deploy/ci.sh
 # Soak, short: 3 minutes of saturation with a repository change every 20 s, then SIGTERM under load (no failed
 # request, none dropped, exit 0, no thread or file growth). The 30-minute run is bench/soak/run.sh (docs/soak.md).
 python3 bench/soak/soak.py --minutes 3 --out "$repo/bench/out/soak-ci"
+
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of every parser that takes outside bytes, 60 s per target,
+# replaying the committed seeds and regression inputs first (fuzz/run.sh; docs/fuzzing.md).
+bash fuzz/run.sh --seconds 60
