@@ -7,7 +7,10 @@ let package = Package(
     products: [
         .library(name: "PaddleInference", targets: ["PaddleInference"]),
         .library(name: "PaddleOCR", targets: ["PaddleOCR"]),
+        .library(name: "KServeProtocol", targets: ["KServeProtocol"]),
+        .library(name: "PaddleModelRepository", targets: ["PaddleModelRepository"]),
         .library(name: "PaddleServing", targets: ["PaddleServing"]),
+        .library(name: "PaddleOCRServing", targets: ["PaddleOCRServing"]),
         .executable(name: "paddle-swift", targets: ["paddle-swift"]),
     ],
     dependencies: [
@@ -16,7 +19,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
@@ -25,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
     ],
     targets: [
         // Native boundary: a C ABI over Paddle Inference's C++ API, resolved at run time with dlopen/dlsym.
@@ -53,22 +57,63 @@ let package = Package(
             name: "PaddleOCR",
             dependencies: ["PaddleInference", "CImageCodecs"]
         ),
-        // The KServe v2 / Open Inference Protocol server.
+        // The KServe v2 / Open Inference Protocol itself: request and response types, the JSON and binary-tensor
+        // codec, and the error type with its HTTP status. No engine runs, no server, no OCR.
+        .target(
+            name: "KServeProtocol",
+            dependencies: [
+                "PaddleInference",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // The models a server holds: configuration (config.yaml), the repository folder (paths, manifests,
+        // watcher), versions (policies, A/B routing, leases), loaded instances (pool, dynamic batching, rate
+        // limits, statistics) and their metrics. No HTTP.
+        .target(
+            name: "PaddleModelRepository",
+            dependencies: [
+                "PaddleInference",
+                "KServeProtocol",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        // The HTTP server: routes, the event-loop fast path, the one inference pipeline, access control,
+        // response compression, lifecycle (start-up, readiness, drain).
         .target(
             name: "PaddleServing",
             dependencies: [
                 "PaddleInference",
-                "PaddleOCR",
+                "KServeProtocol",
+                "PaddleModelRepository",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
+        // OCR over HTTP: `POST /v1/ocr` (raw image, multipart form or JSON), its metrics and its errors.
+        .target(
+            name: "PaddleOCRServing",
+            dependencies: [
+                "PaddleOCR",
+                "PaddleInference",
+                "KServeProtocol",
+                "PaddleModelRepository",
+                "PaddleServing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -76,7 +121,9 @@ let package = Package(
             dependencies: [
                 "PaddleInference",
                 "PaddleOCR",
+                "PaddleModelRepository",
                 "PaddleServing",
+                "PaddleOCRServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -86,15 +133,48 @@ let package = Package(
             // benchmark tcmalloc cut CPU per request by about 10 % (docs/benchmarks.md, section 5).
             linkerSettings: [.linkedLibrary("tcmalloc_minimal", .when(platforms: [.linux]))]
         ),
-        .testTarget(name: "PaddleInferenceTests", dependencies: ["PaddleInference"]),
-        .testTarget(name: "PaddleOCRTests", dependencies: ["PaddleOCR", "PaddleInference"]),
+        // What the test targets share: locating the reference data and models, seeded randomness, small models.
+        .target(
+            name: "PaddleTestSupport",
+            dependencies: ["PaddleInference", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/PaddleTestSupport"
+        ),
+        .testTarget(name: "PaddleInferenceTests", dependencies: ["PaddleInference", "PaddleTestSupport"]),
+        .testTarget(name: "PaddleOCRTests", dependencies: ["PaddleOCR", "PaddleInference", "PaddleTestSupport"]),
+        .testTarget(name: "KServeProtocolTests", dependencies: ["KServeProtocol", "PaddleInference", "PaddleTestSupport"]),
+        .testTarget(
+            name: "PaddleModelRepositoryTests",
+            dependencies: [
+                "PaddleModelRepository", "KServeProtocol", "PaddleInference", "PaddleTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "PaddleServingTests",
             dependencies: [
                 "PaddleServing",
+                "PaddleModelRepository",
+                "KServeProtocol",
                 "PaddleInference",
+                "PaddleTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            ]
+        ),
+        .testTarget(
+            name: "PaddleOCRServingTests",
+            dependencies: [
+                "PaddleOCRServing",
+                "PaddleServing",
+                "PaddleModelRepository",
+                "KServeProtocol",
+                "PaddleOCR",
+                "PaddleInference",
+                "PaddleTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import PaddleInference
+import PaddleModelRepository
 import PaddleOCR
+import PaddleOCRServing
 import PaddleServing
 
 /// `paddle-swift serve`: the KServe v2 / Triton-compatible inference server.

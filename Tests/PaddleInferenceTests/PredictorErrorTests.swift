@@ -1,5 +1,6 @@
 import Foundation
 import PaddleInference
+import PaddleTestSupport
 import Testing
 
 /// Bad models and bad inputs give a typed PaddleError, never a crash.
@@ -180,18 +181,5 @@ struct PredictorErrorTests {
         #expect(PaddleRuntime.version == "3.3.1")
         let folder = try #require(PaddleRuntime.directory)
         try PaddleRuntime.check(folder: folder)
-    }
-}
-
-/// A small deterministic random generator (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

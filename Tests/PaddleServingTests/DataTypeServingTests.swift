@@ -1,14 +1,18 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import HTTPTypes
 import Logging
 import NIOCore
 import PaddleInference
+import PaddleTestSupport
 import Testing
+
+@testable import KServeProtocol
+@testable import PaddleModelRepository
 @testable import PaddleServing
 
-private let fixturesRoot = ProcessInfo.processInfo.environment["PADDLE_SWIFT_FIXTURES"] ?? TestModels.root + "/.fixtures"
+private let fixturesRoot = TestEnvironment.fixtures
 
 /// Every engine dtype through the server, binary and JSON, against the oracle outputs of the generated
 /// fixture models (`scripts/oracle/make_fixtures.py`; skipped when `.fixtures/` is absent).
@@ -23,9 +27,9 @@ struct DataTypeServingTests {
 
     struct Case: Sendable {
         var model: String
-        var input: NPY
+        var input: Tensor
         var outputName: String
-        var output: NPY?
+        var output: Tensor?
         var dataType: DataType
         /// The oracle could not run the model on this CPU (bfloat16 below oneDNN's avx512_core).
         var cpuUnsupported: Bool { output == nil }
@@ -42,9 +46,13 @@ struct DataTypeServingTests {
             #expect((output == nil) == (entry["cpu_unsupported"] != nil), "\(name): outputs only where the oracle ran")
             cases.append(
                 Case(
-                    model: name, input: try NPY(file: fixtures + "/" + input["file"]!.stringValue!),
+                    model: name, input: try Tensor(npyFile: fixtures + "/" + input["file"]!.stringValue!, as: type),
                     outputName: output?["name"]?.stringValue ?? "",
-                    output: try output.map { try NPY(file: fixtures + "/" + $0["file"]!.stringValue!) }, dataType: type))
+                    output: try output.map {
+                        try Tensor(
+                            npyFile: fixtures + "/" + $0["file"]!.stringValue!,
+                            as: DataType(rawValue: $0["dtype"]?.stringValue ?? ""))
+                    }, dataType: type))
         }
         return cases
     }
@@ -115,13 +123,13 @@ struct DataTypeServingTests {
                     continue
                 }
                 let tolerance = (type == .float16 || type == .bfloat16) ? 1e-2 : 1e-4
-                let expected = Self.values(output.data, type)
+                let expected = Self.values(output.bytes, type)
                 // Binary in and out.
                 let header =
                     #"{"inputs":[{"name":"x","datatype":"\#(type.kserveName)","shape":\#(item.input.shape),"#
-                    + #""parameters":{"binary_data_size":\#(item.input.data.count)}}],"parameters":{"binary_data_output":true}}"#
+                    + #""parameters":{"binary_data_size":\#(item.input.byteCount)}}],"parameters":{"binary_data_output":true}}"#
                 var body = ByteBuffer(string: header)
-                body.writeBytes(item.input.data)
+                body.writeBytes(item.input.bytes)
                 var headers = HTTPFields()
                 headers[.inferenceHeaderContentLength] = String(header.utf8.count)
                 try await client.execute(uri: "/v2/models/\(item.model)/infer", method: .post, headers: headers, body: body) {
@@ -139,7 +147,7 @@ struct DataTypeServingTests {
                     for (a, b) in zip(got, expected) { #expect(abs(a - b) <= tolerance, "\(item.model): \(a) vs \(b)") }
                 }
                 // JSON in and out where JSON can carry the type; a clear 400 where it cannot.
-                let inputValues = Self.values(item.input.data, type)
+                let inputValues = Self.values(item.input.bytes, type)
                 let jsonBody =
                     #"{"inputs":[{"name":"x","datatype":"\#(type.kserveName)","shape":\#(item.input.shape),"#
                     + #""data":[\#(Self.jsonText(inputValues, type))]}]}"#
@@ -164,4 +172,9 @@ struct DataTypeServingTests {
         }
         await server.repository.shutdown()
     }
+}
+
+extension Tensor {
+    /// The tensor's raw little-endian bytes.
+    fileprivate var bytes: [UInt8] { withUnsafeBytes { [UInt8]($0) } }
 }

@@ -3,7 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PaddleTestSupport
 import Testing
+
+@testable import KServeProtocol
+@testable import PaddleModelRepository
 @testable import PaddleServing
 
 /// Sends 100 000 random and mutated requests and checks that every one gets a 4xx answer (never a crash or 5xx).

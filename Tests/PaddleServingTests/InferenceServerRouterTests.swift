@@ -4,7 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PaddleInference
+import PaddleTestSupport
 import Testing
+
+@testable import KServeProtocol
+@testable import PaddleModelRepository
 @testable import PaddleServing
 
 /// The protocol routes driven in-process against the real engine (the PP-OCR direction classifier).

@@ -3,7 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PaddleTestSupport
 import Testing
+
+@testable import KServeProtocol
+@testable import PaddleModelRepository
 @testable import PaddleServing
 
 /// Who may use the repository API (`/v2/repository/...`) of a server, by the address it binds and its token.

@@ -1,5 +1,7 @@
+import KServeProtocol
 import NIOCore
 import NIOHTTPTypes
+import PaddleModelRepository
 
 /// Delays a connection's full close until the writes queued before it have reached the socket.
 ///

@@ -1,8 +1,10 @@
 import Foundation
 import Hummingbird
+import KServeProtocol
 import Logging
 import NIOCore
 import NIOPosix
+import PaddleModelRepository
 import ServiceLifecycle
 
 /// The inference server: a model repository served over the KServe v2 protocol with Triton's extensions.
@@ -23,6 +25,8 @@ public struct InferenceServer: Sendable {
     public let configuration: ServingConfiguration
     public let state: ServerState
     public let logger: Logger
+    /// The one inference path every protocol adapter calls.
+    package let pipeline: InferencePipeline
     private var extraRoutes: [@Sendable (Router<ServingContext>) -> Void] = []
     private var startupTasks: [@Sendable () async -> Void] = []
 
@@ -34,6 +38,7 @@ public struct InferenceServer: Sendable {
         self.configuration = configuration
         self.state = ServerState()
         self.logger = logger
+        self.pipeline = InferencePipeline(repository: repository, configuration: configuration, logger: logger)
     }
 
     /// Adds routes to the router this server builds (for example the OCR endpoint).
@@ -54,7 +59,7 @@ public struct InferenceServer: Sendable {
         router.add(middleware: ServingErrorMiddleware())
         router.add(middleware: repositoryAccess)
         ServingRoutes(
-            repository: repository, state: state, configuration: configuration,
+            pipeline: pipeline, state: state, configuration: configuration,
             responses: ServingResponses(compressionThreshold: configuration.compressionThreshold)
         ).register(on: router)
         for install in extraRoutes { install(router) }
@@ -73,9 +78,7 @@ public struct InferenceServer: Sendable {
     public func makeApplication(
         onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }, eventLoopGroup: (any EventLoopGroup)? = nil
     ) -> some ApplicationProtocol {
-        let endpoint = InferenceEndpoint(
-            repository: repository, configuration: configuration,
-            responses: ServingResponses(compressionThreshold: configuration.compressionThreshold), logger: logger)
+        let pipeline = self.pipeline
         let fastPath = configuration.eventLoopInference
         let serverName = configuration.serverName
         return Application(
@@ -83,7 +86,7 @@ public struct InferenceServer: Sendable {
             server: .http1(
                 configuration: .init(
                     additionalChannelHandlers: fastPath
-                        ? [FlushBeforeCloseHandler(), FastInferHandler(endpoint: endpoint, serverName: serverName)]
+                        ? [FlushBeforeCloseHandler(), FastInferHandler(pipeline: pipeline, serverName: serverName)]
                         : [FlushBeforeCloseHandler()])),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),

@@ -1,7 +1,9 @@
 import CompressNIO
 import HTTPTypes
 import Hummingbird
+import KServeProtocol
 import NIOCore
+import PaddleModelRepository
 
 /// The context of every serving route (Hummingbird's basic context; its `id` is the request id in logs).
 public typealias ServingContext = BasicRequestContext
@@ -11,7 +13,7 @@ extension Request {
     /// `Content-Encoding`.
     ///
     /// - Throws: ``ServingError`` 413 beyond the limit, 400 for a corrupt or unknown encoding.
-    func collectBody(limit: Int) async throws(ServingError) -> ByteBuffer {
+    package func collectBody(limit: Int) async throws(ServingError) -> ByteBuffer {
         if let length = headers.firstValue(.contentLength).flatMap(Int.init), length > limit {
             throw .tooLarge(limit: limit)
         }

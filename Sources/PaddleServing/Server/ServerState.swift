@@ -1,3 +1,5 @@
+import KServeProtocol
+import PaddleModelRepository
 import Synchronization
 
 /// Whether the server is ready: models loaded and warmed up, and not draining.

@@ -1,4 +1,7 @@
 import Foundation
+import PaddleModelRepository
+import KServeProtocol
+import PaddleModelRepository
 
 /// How the server listens and what it accepts.
 public struct ServingConfiguration: Sendable {
@@ -50,5 +53,20 @@ public struct ServingConfiguration: Sendable {
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.drainTimeout = drainTimeout
+    }
+}
+
+extension ServingConfiguration {
+    /// ``repositoryToken``, else the `PADDLE_SERVING_TOKEN` environment variable (empty counts as none).
+    public var resolvedRepositoryToken: String? {
+        let token = repositoryToken ?? ProcessInfo.processInfo.environment["PADDLE_SERVING_TOKEN"]
+        return token.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The watcher options these settings ask for, or `nil` when hot reload is off.
+    var watcherOptions: RepositoryWatcher.Options? {
+        repositoryPollInterval.map {
+            RepositoryWatcher.Options(interval: $0, stablePolls: repositoryStablePolls, marker: repositoryReadyMarker)
+        }
     }
 }

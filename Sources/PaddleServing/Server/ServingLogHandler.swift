@@ -1,5 +1,7 @@
 import Foundation
+import KServeProtocol
 import Logging
+import PaddleModelRepository
 
 /// The server's log handler: lines like swift-log's `StreamLogHandler` on standard error
 /// (`2026-11-25T18:35:03+0000 info paddle.serving: model=rec version=1 [PaddleServing] model version ready`),

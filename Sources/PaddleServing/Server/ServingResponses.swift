@@ -1,14 +1,20 @@
 import CompressNIO
 import HTTPTypes
 import Hummingbird
+import KServeProtocol
 import NIOCore
+import PaddleModelRepository
 
 /// Builds responses: JSON bodies, and compression when the client accepts it.
-struct ServingResponses: Sendable {
+package struct ServingResponses: Sendable {
     let compressionThreshold: Int
 
+    package init(compressionThreshold: Int) {
+        self.compressionThreshold = compressionThreshold
+    }
+
     /// A JSON response from a writer.
-    func json(_ request: Request, status: HTTPResponse.Status = .ok, _ write: (inout JSONWriter) -> Void) -> Response {
+    package func json(_ request: Request, status: HTTPResponse.Status = .ok, _ write: (inout JSONWriter) -> Void) -> Response {
         var writer = JSONWriter()
         write(&writer)
         return body(request, status: status, ByteBuffer(bytes: writer.bytes), contentType: "application/json")
@@ -16,7 +22,7 @@ struct ServingResponses: Sendable {
 
     /// A response whose body is `buffer`, compressed with gzip or deflate when the request's `Accept-Encoding`
     /// allows and the body is large enough.
-    func body(
+    package func body(
         _ request: Request, status: HTTPResponse.Status = .ok, _ buffer: ByteBuffer, contentType: String,
         headers extra: HTTPFields = [:]
     ) -> Response {
@@ -26,7 +32,7 @@ struct ServingResponses: Sendable {
     }
 
     /// A body and its headers (`Content-Type`, and `Content-Encoding` when compressed for `acceptEncoding`).
-    func encoded(_ buffer: ByteBuffer, contentType: String, headers extra: HTTPFields, acceptEncoding: String?)
+    package func encoded(_ buffer: ByteBuffer, contentType: String, headers extra: HTTPFields, acceptEncoding: String?)
         -> (HTTPFields, ByteBuffer)
     {
         var headers = extra

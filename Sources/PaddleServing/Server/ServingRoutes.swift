@@ -1,12 +1,15 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KServeProtocol
 import NIOCore
 import PaddleInference
+import PaddleModelRepository
 
 /// The KServe v2 / Open Inference Protocol routes and Triton's extensions, over one model repository.
 struct ServingRoutes: Sendable {
-    let repository: ModelRepository
+    let pipeline: InferencePipeline
+    var repository: ModelRepository { pipeline.repository }
     let state: ServerState
     let configuration: ServingConfiguration
     let responses: ServingResponses
@@ -285,10 +288,8 @@ struct ServingRoutes: Sendable {
         async throws(ServingError) -> Response
     {
         let body = try await request.collectBody(limit: configuration.maxBodyBytes)
-        let endpoint = InferenceEndpoint(
-            repository: repository, configuration: configuration, responses: responses, logger: context.logger)
-        let reply = await withCheckedContinuation { (continuation: CheckedContinuation<InferenceEndpoint.Reply, Never>) in
-            endpoint.handle(name: name, version: version, headers: request.headers, body: body) {
+        let reply = await withCheckedContinuation { (continuation: CheckedContinuation<InferencePipeline.Reply, Never>) in
+            pipeline.handle(name: name, version: version, headers: request.headers, body: body) {
                 continuation.resume(returning: $0)
             }
         }

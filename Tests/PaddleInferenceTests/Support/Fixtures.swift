@@ -1,29 +1,21 @@
 import Foundation
 import PaddleInference
+import PaddleTestSupport
 import Testing
 
 /// Paths of the repository, its models, and the oracle fixtures made by `scripts/test.sh`.
 enum Fixtures {
-    static let repo: String = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
-    static var models: String {
-        ProcessInfo.processInfo.environment["PADDLE_SWIFT_MODELS"] ?? repo + "/.paddle/models"
-    }
-
-    static var root: String {
-        ProcessInfo.processInfo.environment["PADDLE_SWIFT_FIXTURES"] ?? repo + "/.fixtures"
-    }
-
-    static var recV4: String { models + "/ppocrv4/ch_PP-OCRv4_rec_infer" }
-    static var detV4: String { models + "/ppocrv4/ch_PP-OCRv4_det_infer" }
-    static var clsV2: String { models + "/ppocrv4/ch_ppocr_mobile_v2_cls_infer" }
-    static var detV5: String { models + "/ppocrv5/PP-OCRv5_mobile_det" }
-    static var recV5: String { models + "/ppocrv5/PP-OCRv5_mobile_rec" }
+    static var repo: String { TestEnvironment.repository }
+    static var models: String { TestEnvironment.models }
+    static var root: String { TestEnvironment.fixtures }
+    static var recV4: String { TestEnvironment.recV4 }
+    static var detV4: String { TestEnvironment.detV4 }
+    static var clsV2: String { TestEnvironment.clsV2 }
+    static var detV5: String { TestEnvironment.detV5 }
+    static var recV5: String { TestEnvironment.recV5 }
 
     /// A generated model's folder.
-    static func model(_ name: String) -> String { root + "/models/" + name }
+    static func model(_ name: String) -> String { TestEnvironment.fixtureModel(name) }
 
     /// The oracle manifest. Fails (not skips) when it is missing: `scripts/test.sh` makes it.
     static func manifest() throws -> Manifest {
@@ -40,11 +32,7 @@ enum Fixtures {
     }
 
     /// A fresh temporary folder.
-    static func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "paddle-swift-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    static func temporaryDirectory() throws -> String { try TestEnvironment.temporaryFolder("tests") }
 
     /// A deterministic float tensor in [-1, 1).
     static func randomFloats(shape: [Int], seed: UInt64) throws -> Tensor {

@@ -1,46 +1,19 @@
 import Foundation
+import PaddleTestSupport
 import Testing
 
 @testable import PaddleOCR
 
 /// The shared sample images and RapidOCR reference results (`<repo>/../shared/ocr`).
 enum ReferenceData {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    static let folder = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/ocr")
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    static var folder: URL { SharedOCRData.folder }
+    static var available: Bool { SharedOCRData.available }
+    static var imageNames: [String] { SharedOCRData.imageNames }
 
-    static var available: Bool {
-        FileManager.default.fileExists(atPath: folder.appendingPathComponent("reference").path)
-    }
+    /// Returns when the shared folder is there (see ``SharedOCRData/require()``).
+    static func require() throws { try SharedOCRData.require() }
 
-    /// Image names that have a reference JSON.
-    static var imageNames: [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("reference").path)) ?? []
-        return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
-    }
-
-    /// Returns when the shared folder is there. Without it the test fails, unless `PADDLE_SWIFT_SKIP_SHARED=1` asks
-    /// to skip such tests (outside CI only): then it is cancelled, which the runner reports as skipped with the reason.
-    static func require() throws {
-        if available { return }
-        if ProcessInfo.processInfo.environment["PADDLE_SWIFT_SKIP_SHARED"] == "1" && !isCI {
-            try Test.cancel("PADDLE_SWIFT_SKIP_SHARED=1: shared OCR data not found at \(folder.path)")
-        }
-        throw SharedDataMissing(path: folder.path)
-    }
-
-    struct SharedDataMissing: Error, CustomStringConvertible {
-        let path: String
-        var description: String {
-            "shared OCR data missing at \(path): it must sit beside the checkout (set PADDLE_SWIFT_SKIP_SHARED=1 to skip, "
-                + "outside CI only)"
-        }
-    }
-
-    static func imageData(_ name: String) throws -> Data {
-        try Data(contentsOf: folder.appendingPathComponent("images/\(name)"))
-    }
+    static func imageData(_ name: String) throws -> Data { try SharedOCRData.image(name) }
 
     static func reference(_ name: String) throws -> Reference {
         let data = try Data(contentsOf: folder.appendingPathComponent("reference/\(name).json"))

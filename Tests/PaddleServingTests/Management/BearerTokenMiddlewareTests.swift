@@ -1,7 +1,11 @@
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import PaddleTestSupport
 import Testing
+
+@testable import KServeProtocol
+@testable import PaddleModelRepository
 @testable import PaddleServing
 
 @Suite struct BearerTokenMiddlewareTests {

@@ -5,8 +5,12 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PaddleInference
+import PaddleTestSupport
 import Synchronization
 import Testing
+
+@testable import KServeProtocol
+@testable import PaddleModelRepository
 @testable import PaddleServing
 
 /// Model management end to end: a repository of real models served by the real engine, driven through the

@@ -4,18 +4,18 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PaddleInference
+import PaddleTestSupport
+
+@testable import KServeProtocol
+@testable import PaddleModelRepository
 @testable import PaddleServing
 
 /// Paths of the real models the tests serve (installed by `scripts/setup.sh`).
 enum TestModels {
-    static let root: String = {
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-    }()
+    static var root: String { TestEnvironment.repository }
 
     /// The PP-OCR direction classifier: input `x` FP32 [-1, 3, 48, 192], output `softmax_0.tmp_0` FP32 [-1, 2].
-    static let classifier = root + "/.paddle/models/ppocrv4/ch_ppocr_mobile_v2_cls_infer"
+    static var classifier: String { TestEnvironment.clsV2 }
     static let classifierInput = "x"
     static let classifierOutput = "softmax_0.tmp_0"
     static let classifierElements = 3 * 48 * 192
@@ -41,7 +41,7 @@ enum TestModels {
         var logger = Logger(label: "paddle.serving.tests")
         logger.logLevel = .warning
         // The versions are links to the installed models: trust that folder (links elsewhere are refused).
-        let repository = ModelRepository(root: folder, trustedRoots: [root + "/.paddle/models"], logger: logger)
+        let repository = ModelRepository(root: folder, trustedRoots: [TestEnvironment.models], logger: logger)
         try await repository.loadAll()
         let server = InferenceServer(repository: repository, configuration: configuration, logger: logger)
         server.state.markStarted()
