@@ -10,10 +10,11 @@ let mainPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 let mainIdentity = mainPackage.lastPathComponent.lowercased()
 
 /// One libFuzzer target: `Sources/<name>/<name>.swift` defines `LLVMFuzzerTestOneInput`.
-func fuzzTarget(_ name: String, _ products: [String]) -> Target {
+func fuzzTarget(_ name: String, _ products: [String], nio: Bool = false) -> Target {
     .executableTarget(
         name: name,
-        dependencies: ["CFuzzerDriver"] + products.map { .product(name: $0, package: mainIdentity) },
+        dependencies: ["CFuzzerDriver"] + products.map { .product(name: $0, package: mainIdentity) }
+            + (nio ? [.product(name: "NIOCore", package: "swift-nio")] : []),
         path: "Sources/\(name)"
     )
 }
@@ -21,17 +22,20 @@ func fuzzTarget(_ name: String, _ products: [String]) -> Target {
 let package = Package(
     name: "paddle-swift-fuzz",
     platforms: [.macOS(.v15)],
-    dependencies: [.package(path: "..")],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+    ],
     targets: [
         // libFuzzer's driver entry point, declared for Swift (see its header).
         .target(name: "CFuzzerDriver"),
-        fuzzTarget("FuzzJSON", ["PaddleServing"]),
-        fuzzTarget("FuzzKServeRequest", ["PaddleServing", "PaddleInference"]),
-        fuzzTarget("FuzzMultipart", ["PaddleServing"]),
-        fuzzTarget("FuzzImage", ["PaddleServing", "PaddleOCR"]),
+        fuzzTarget("FuzzJSON", ["KServeProtocol"]),
+        fuzzTarget("FuzzKServeRequest", ["KServeProtocol", "PaddleServing", "PaddleInference"]),
+        fuzzTarget("FuzzMultipart", ["PaddleOCRServing"], nio: true),
+        fuzzTarget("FuzzImage", ["PaddleOCRServing", "PaddleOCR"]),
         fuzzTarget("FuzzNPY", ["PaddleInference"]),
-        fuzzTarget("FuzzConfigYAML", ["PaddleServing"]),
-        fuzzTarget("FuzzManifest", ["PaddleServing"]),
+        fuzzTarget("FuzzConfigYAML", ["PaddleModelRepository"]),
+        fuzzTarget("FuzzManifest", ["PaddleModelRepository"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -68,6 +68,35 @@ public struct RepositoryPaths: Sendable {
         return version
     }
 
+    /// A version asked for by a request (URL path or `x-model-version` header): `nil` when none was given.
+    ///
+    /// - Throws: ``ServingError`` 404 naming the model when `text` is not a version number.
+    public static func requestedVersion(_ text: String?, model name: String) throws(ServingError) -> Int? {
+        guard let text else { return nil }
+        guard let number = try? parseVersion(text) else {
+            throw .notFound("model '\(name)' has no version '\(printable(text))'")
+        }
+        return number
+    }
+
+    // MARK: Scanning (the one place the repository's folders are listed)
+
+    /// The names of the folders directly in `root` that are not hidden (model folders, valid names or not), sorted.
+    public static func modelFolders(in root: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.filter { !$0.hasPrefix(".") && isDirectory(root + "/" + $0) }.sorted()
+    }
+
+    /// The version folders of the model folder `folder` (named by a version number), sorted by version.
+    public static func versionFolders(in folder: String) -> [(version: Int, path: String)] {
+        let children = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return children.compactMap { child -> (version: Int, path: String)? in
+            guard let version = try? parseVersion(child) else { return nil }
+            let path = folder + "/" + child
+            return isDirectory(path) ? (version, path) : nil
+        }.sorted { $0.version < $1.version }
+    }
+
     /// The folder of model `name`, links resolved, checked to be inside the repository (its version folders
     /// are checked by ``versionFolder(model:version:)``).
     ///

@@ -193,18 +193,13 @@ public final class RepositoryWatcher: Sendable {
     // MARK: Scanning
 
     private func scan() -> ([VersionKey: VersionView], [String: FileStamp?]) {
-        let fm = FileManager.default
         var versions: [VersionKey: VersionView] = [:]
         var configs: [String: FileStamp?] = [:]
-        for model in (try? fm.contentsOfDirectory(atPath: root)) ?? [] where !model.hasPrefix(".") {
+        for model in RepositoryPaths.modelFolders(in: root) {
             let folder = root + "/" + model
-            guard RepositoryPaths.isDirectory(folder) else { continue }
             let config: FileStamp? = Self.stamp(folder + "/config.yaml") ?? Self.stamp(folder + "/config.yml")
             configs[model] = .some(config)
-            for child in (try? fm.contentsOfDirectory(atPath: folder)) ?? [] {
-                guard let version = try? RepositoryPaths.parseVersion(child) else { continue }
-                let path = folder + "/" + child
-                guard RepositoryPaths.isDirectory(path) else { continue }
+            for (version, path) in RepositoryPaths.versionFolders(in: folder) {
                 var files: [String: FileStamp] = [:]
                 Self.list(path, prefix: "", depth: 0, into: &files)
                 let hasMarker = options.marker.map { files[$0] != nil } ?? true

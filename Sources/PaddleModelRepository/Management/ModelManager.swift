@@ -29,16 +29,6 @@ public final class ModelManager: Sendable {
     /// The request header that pins a version, like `/versions/{v}` in the URL.
     public static var versionHeader: String { "x-model-version" }
 
-    /// One row of the repository index.
-    public struct IndexRow: Sendable, Equatable {
-        public var name: String
-        /// `nil` for a model with no version loaded or tried.
-        public var version: Int?
-        public var state: ModelState
-        /// Why the version is not ready, or why its last reload or config change failed while it keeps serving.
-        public var reason: String
-    }
-
     private struct Entry: Sendable {
         let model: VersionedModel<Instance>
         var settings: ManagementSettings
@@ -291,13 +281,7 @@ public final class ModelManager: Sendable {
     public func lease(model name: String, version: String? = nil, stickyKey: String? = nil) throws(ServingError)
         -> ModelLease<Instance>
     {
-        var pinned: Int?
-        if let version {
-            guard let number = try? RepositoryPaths.parseVersion(version) else {
-                throw .notFound("model '\(name)' has no version '\(RepositoryPaths.printable(version))'")
-            }
-            pinned = number
-        }
+        let pinned = try RepositoryPaths.requestedVersion(version, model: name)
         guard let entry = entries.withLock({ $0[name] }) else { throw .notFound("unknown model '\(name)'") }
         let lease = try entry.model.lease(version: pinned, stickyKey: stickyKey)
         metrics?.recordRoute(model: name, version: lease.version, reason: lease.reason)
@@ -330,30 +314,30 @@ public final class ModelManager: Sendable {
     }
 
     /// The repository index: every model folder and every version loaded or tried, sorted.
-    public func index() -> [IndexRow] {
+    public func index() -> [RepositoryIndexRow] {
         let known = entries.withLock { $0 }
         let refused = self.refused.withLock { $0 }
-        var rows: [IndexRow] = []
+        var rows: [RepositoryIndexRow] = []
         for name in Set(known.keys).union(modelNames()).union(refused.keys).sorted() {
             if let reason = refused[name] {
-                rows.append(IndexRow(name: name, version: nil, state: .failed(reason: reason), reason: reason))
+                rows.append(RepositoryIndexRow(name: name, version: nil, state: .failed(reason: reason), reason: reason))
                 continue
             }
             guard let entry = known[name] else {
-                rows.append(IndexRow(name: name, version: nil, state: .unloaded, reason: ""))
+                rows.append(RepositoryIndexRow(name: name, version: nil, state: .unloaded, reason: ""))
                 continue
             }
             let statuses = entry.model.status()
             if statuses.isEmpty {
                 let state: ModelState = entry.configError.map { .failed(reason: $0) } ?? .unloaded
-                rows.append(IndexRow(name: name, version: nil, state: state, reason: state.reason))
+                rows.append(RepositoryIndexRow(name: name, version: nil, state: state, reason: state.reason))
             }
             for status in statuses {
                 var reason = status.reason
                 if let configError = entry.configError {
                     reason += (reason.isEmpty ? "" : "; ") + "the configuration is invalid (\(configError)); the previous one stays in force"
                 }
-                rows.append(IndexRow(name: name, version: status.version, state: status.state, reason: reason))
+                rows.append(RepositoryIndexRow(name: name, version: status.version, state: status.state, reason: reason))
             }
         }
         return rows
@@ -363,21 +347,12 @@ public final class ModelManager: Sendable {
 
     /// The valid model folder names of the repository.
     func modelNames() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: paths.root)) ?? []
-        return names.filter { name in
-            (try? RepositoryPaths.validateModelName(name)) != nil && RepositoryPaths.isDirectory(paths.root + "/" + name)
-        }.sorted()
+        RepositoryPaths.modelFolders(in: paths.root).filter { (try? RepositoryPaths.validateModelName($0)) != nil }
     }
 
     /// The versions in `folder` whose folder holds a model layout.
     static func availableVersions(_ folder: String) -> [Int] {
-        let children = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return children.compactMap { child -> Int? in
-            guard let version = try? RepositoryPaths.parseVersion(child) else { return nil }
-            let path = folder + "/" + child
-            guard RepositoryPaths.isDirectory(path), (try? ModelSource.detect(path: path)) != nil else { return nil }
-            return version
-        }.sorted()
+        RepositoryPaths.versionFolders(in: folder).filter { (try? ModelSource.detect(path: $0.path)) != nil }.map(\.version)
     }
 
     static func reason(_ error: any Error) -> String {

@@ -34,15 +34,6 @@ public final class ModelRepository: Sendable {
         }
     }
 
-    /// One row of `POST /v2/repository/index`.
-    public struct IndexEntry: Sendable, Equatable {
-        public var name: String
-        public var version: Int?
-        public var state: ModelState
-        /// Why the version is not ready, or why its last reload failed while the previous load keeps serving.
-        public var reason: String
-    }
-
     /// The repository folder, if any.
     public let root: String?
     public let metrics: ServingMetrics
@@ -204,7 +195,7 @@ public final class ModelRepository: Sendable {
         if let manager { return try manager.lease(model: name, pathVersion: version, headers: headers) }
         guard let model = fixed[name] else { throw .notFound("unknown model '\(name)'") }
         let requested = version ?? headers[.modelVersion]
-        return try model.lease(version: try Self.parse(requested, name: name), stickyKey: nil)
+        return try model.lease(version: try RepositoryPaths.requestedVersion(requested, model: name), stickyKey: nil)
     }
 
     /// The ready instance of `name` at `version` (the highest ready version when `nil`), for metadata.
@@ -212,7 +203,7 @@ public final class ModelRepository: Sendable {
     /// - Throws: ``ServingError`` 404 for an unknown model or version, 503 when it is not ready.
     public func instance(name: String, version: String? = nil) throws(ServingError) -> ModelInstance {
         guard let model = versioned(name) else { throw .notFound("unknown model '\(name)'") }
-        if let pinned = try Self.parse(version, name: name) {
+        if let pinned = try RepositoryPaths.requestedVersion(version, model: name) {
             let lease = try model.lease(version: pinned, stickyKey: nil)
             defer { lease.release() }
             return lease.instance
@@ -224,28 +215,20 @@ public final class ModelRepository: Sendable {
         return instance
     }
 
-    private static func parse(_ version: String?, name: String) throws(ServingError) -> Int? {
-        guard let version else { return nil }
-        guard let number = try? RepositoryPaths.parseVersion(version) else {
-            throw .notFound("model '\(name)' has no version '\(RepositoryPaths.printable(version))'")
-        }
-        return number
-    }
-
     /// Whether `name` (at `version`, or any version) is ready.
     public func isReady(name: String, version: String? = nil) -> Bool {
         (try? instance(name: name, version: version)) != nil
     }
 
     /// The state of every known model version, sorted by name and version.
-    public func index() -> [IndexEntry] {
+    public func index() -> [RepositoryIndexRow] {
         if let manager {
-            return manager.index().map { IndexEntry(name: $0.name, version: $0.version, state: $0.state, reason: $0.reason) }
+            return manager.index()
         }
-        return fixed.sorted { $0.key < $1.key }.flatMap { name, model -> [IndexEntry] in
+        return fixed.sorted { $0.key < $1.key }.flatMap { name, model -> [RepositoryIndexRow] in
             let statuses = model.status()
-            if statuses.isEmpty { return [IndexEntry(name: name, version: nil, state: .unloaded, reason: "")] }
-            return statuses.map { IndexEntry(name: name, version: $0.version, state: $0.state, reason: $0.reason) }
+            if statuses.isEmpty { return [RepositoryIndexRow(name: name, version: nil, state: .unloaded, reason: "")] }
+            return statuses.map { RepositoryIndexRow(name: name, version: $0.version, state: $0.state, reason: $0.reason) }
         }
     }
 

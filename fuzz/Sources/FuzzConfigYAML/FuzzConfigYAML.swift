@@ -1,5 +1,5 @@
 import CFuzzerDriver
-import PaddleServing
+import PaddleModelRepository
 
 /// libFuzzer entry point: a model folder's `config.yaml`, read the way the repository reads it: as
 /// ``ModelConfiguration`` and as ``ManagementSettings`` (both run the schema check first). Any input must give a

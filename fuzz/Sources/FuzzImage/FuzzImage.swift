@@ -1,7 +1,7 @@
 import CFuzzerDriver
 import Foundation
 import PaddleOCR
-@testable import PaddleServing
+@testable import PaddleOCRServing
 
 /// The pixel limit, as the OCR route's `maxImagePixels` (default 40 M).
 ///

@@ -1,5 +1,5 @@
 import CFuzzerDriver
-import PaddleServing
+@testable import KServeProtocol
 
 /// libFuzzer entry point: one JSON document (a KServe or OCR request body) through ``JSONParser``.
 ///

@@ -1,4 +1,5 @@
 import CFuzzerDriver
+import KServeProtocol
 @testable import PaddleServing
 
 /// libFuzzer entry point: a KServe v2 infer request as the server receives it.
@@ -16,7 +17,7 @@ public func fuzzKServeRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int
     if size >= 2, input[0] == UInt8(ascii: "H"), input[1] == UInt8(ascii: ":") {
         let newline = input[2...].firstIndex(of: 0x0A) ?? size
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: input[2..<newline]), as: UTF8.self)
-        guard let length = InferenceEndpoint.parseLength(text) else { return 0 }
+        guard let length = InferencePipeline.parseLength(text) else { return 0 }
         headerLength = length
         body = UnsafeRawBufferPointer(rebasing: input[min(newline + 1, size)...])
     }

@@ -1,5 +1,5 @@
 import CFuzzerDriver
-import PaddleServing
+@testable import PaddleModelRepository
 
 /// libFuzzer entry point: a version folder's `SHA256SUMS` through ``ModelManifest/parse(_:source:)``, decoded as
 /// ``ModelManifest/load(folder:)`` decodes it. Any input must give a manifest or a `PaddleError`; no accepted name
