@@ -41,6 +41,7 @@ struct UploadForm {
     /// Splits `body` into parts.
     /// - Throws: 400 for a body that is not multipart with this boundary, or has more than ``maxParts`` parts.
     init(body: ByteBuffer, boundary: String) throws(ServingError) {
+        try Self.checkHeaderNames(body, boundary: boundary)
         let parser = MultipartParser(boundary: boundary)
         final class Collector {
             var parts: [Part] = []
@@ -87,6 +88,40 @@ struct UploadForm {
             throw .badRequest("multipart/form-data has no complete part with boundary '\(boundary)'")
         }
         parts = collector.parts
+    }
+
+    /// Refuses a part header whose name has a byte over 0x7F before multipart-kit sees it: its 4.7.1 parser looks
+    /// such bytes up in a 128-entry table and traps (index out of range), which would end the server. Found by
+    /// fuzz/FuzzMultipart in 63 runs (regression input: fuzz/corpus/FuzzMultipart/regressions/); header names are
+    /// ASCII tokens (RFC 7230), so nothing valid is refused.
+    static func checkHeaderNames(_ body: ByteBuffer, boundary: String) throws(ServingError) {
+        let delimiter = Array("--\(boundary)".utf8)
+        let bad: Bool = body.withUnsafeReadableBytes { bytes in
+            var i = 0
+            let count = bytes.count
+            while i + delimiter.count <= count {
+                // Find the next delimiter.
+                guard bytes[i] == delimiter[0], (0..<delimiter.count).allSatisfy({ bytes[i + $0] == delimiter[$0] }) else {
+                    i += 1
+                    continue
+                }
+                i += delimiter.count
+                // Skip to the end of the delimiter line, then check each header line up to the empty one.
+                while i < count && bytes[i] != 0x0A { i += 1 }
+                i += 1
+                while i < count && bytes[i] != 0x0D && bytes[i] != 0x0A {
+                    var inName = true
+                    while i < count && bytes[i] != 0x0A {
+                        if bytes[i] == UInt8(ascii: ":") { inName = false }
+                        if inName && bytes[i] > 0x7F { return true }
+                        i += 1
+                    }
+                    i += 1
+                }
+            }
+            return false
+        }
+        if bad { throw .badRequest("malformed multipart/form-data body: a part header name is not ASCII") }
     }
 
     /// The first part named `name`.

@@ -1,4 +1,6 @@
 import Foundation
+import KServeProtocol
+import NIOCore
 import PaddleOCR
 import PaddleTestSupport
 import Testing
@@ -22,5 +24,17 @@ import Testing
         #expect(size.width == 0xC5C5_C5C5 && size.height == 0xC5C5_C5C5)
         #expect(size.pixels == .max)
         #expect(size.pixels > OCRRouteConfiguration().maxImagePixels)
+    }
+
+    /// A part header name with a byte over 0x7F: multipart-kit 4.7.1's parser traps on it (index out of range in its
+    /// 128-entry character table); UploadForm refuses it first with a 400 (FuzzMultipart, within 63 runs).
+    @Test func uploadForm_headerNameByteOver127_isRefusedNotATrap() throws {
+        let data = try Self.regression("FuzzMultipart", "multipartkit_header_name_byte_over_127.bin")
+        let newline = try #require(data.firstIndex(of: 0x0A))
+        let contentType = String(decoding: data[..<newline], as: UTF8.self)
+        let boundary = try #require(try UploadForm.boundary(contentType: contentType))
+        #expect(throws: ServingError.self) {
+            try UploadForm(body: ByteBuffer(bytes: data[(newline + 1)...]), boundary: boundary)
+        }
     }
 }

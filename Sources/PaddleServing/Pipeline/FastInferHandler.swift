@@ -18,7 +18,8 @@ import PaddleModelRepository
 /// without `Content-Length` or over the size limit, `Expect`, `Connection: close`, percent-encoded paths, and
 /// any request that arrives while Hummingbird is still answering an earlier one on the connection. Requests
 /// pipelined behind a request served here wait until its reply is written, so replies keep their order. A close
-/// asked for while a request is being served here waits for its reply.
+/// asked for while a request runs here waits for its reply; one asked for while its body is still arriving drops
+/// the request and closes at once.
 ///
 /// Not thread-safe, like every channel handler: used only on its channel's event loop.
 final class FastInferHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -190,12 +191,22 @@ final class FastInferHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        if case .idle = state {
+        switch state {
+        case .idle:
             context.close(mode: mode, promise: promise)
             return
+        case .collecting:
+            // Half a body cannot be answered: waiting for the rest would let a stalled client hold the connection
+            // (and a graceful shutdown) open. Drop the request and close now.
+            state = .idle
+            held.removeAll()
+            context.close(mode: mode, promise: promise)
+            return
+        case .running:
+            break
         }
-        // Collecting or running: the reply goes out first (Hummingbird sees the connection as idle and closes it
-        // on a graceful shutdown, or when its side of the connection ends).
+        // Running: the reply goes out first (Hummingbird sees the connection as idle and closes it on a graceful
+        // shutdown, or when its side of the connection ends).
         if var close = heldClose {
             if mode == .all { close.mode = .all }
             if let promise { close.promises.append(promise) }
