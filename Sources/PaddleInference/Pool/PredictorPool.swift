@@ -160,10 +160,11 @@ public final class PredictorPool: Sendable {
         deadline: ContinuousClock.Instant? = nil, _ body: @escaping @Sendable (Predictor) throws -> R
     ) async throws -> R {
         let deadline = deadline ?? options.defaultTimeout.map { ContinuousClock.now + $0 }
-        let job = PoolCall(deadline: deadline, body: body)
+        let call = PoolCall(body: body)
+        let job = PoolJob(deadline: deadline, work: call)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, any Error>) in
-                job.continuation = continuation
+                call.continuation = continuation
                 if let error = core.submit(job) { job.fail(error) }
             }
         } onCancel: {
@@ -188,7 +189,7 @@ public final class PredictorPool: Sendable {
         onFailure: @escaping @Sendable (PaddleError) -> Void
     ) {
         let deadline = deadline ?? options.defaultTimeout.map { ContinuousClock.now + $0 }
-        let job = PoolCallback(deadline: deadline, body: body, onFailure: onFailure)
+        let job = PoolJob(deadline: deadline, work: PoolCallback(body: body, onFailure: onFailure))
         if let error = core.submit(job) { job.fail(error) }
     }
 

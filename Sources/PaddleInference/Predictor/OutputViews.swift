@@ -1,5 +1,8 @@
 /// Zero-copy access to a predictor's outputs, valid only inside ``Predictor/run(_:transfer:withOutputs:)``.
-public struct OutputViews {
+///
+/// Not copyable, and lent to the closure (`borrowing`): a view cannot be stored or returned, so it cannot outlive
+/// the run whose buffers it reads.
+public struct OutputViews: ~Copyable {
     let predictor: Predictor
 
     /// The output names, in the engine's order.

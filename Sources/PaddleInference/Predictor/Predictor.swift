@@ -181,10 +181,11 @@ extension Predictor {
 
     /// Runs the model and calls `body` with zero-copy views of the outputs, valid only during the call.
     ///
-    /// Use this to read large outputs without copying them. Do not let a view escape `body`.
+    /// Use this to read large outputs without copying them. The views are lent to `body` and cannot escape it
+    /// (``OutputViews`` is not copyable); copy what must outlive the call.
     public func run<Result>(
         _ inputs: [String: Tensor], transfer: InputTransfer = .shared,
-        withOutputs body: (OutputViews) throws -> Result
+        withOutputs body: (borrowing OutputViews) throws -> Result
     ) throws -> Result {
         try execute(inputs, transfer: transfer)
         return try body(OutputViews(predictor: self))
