@@ -28,7 +28,6 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
-        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
     ],
     targets: [
         // Native boundary: a C ABI over Paddle Inference's C++ API, resolved at run time with dlopen/dlsym.
@@ -101,6 +100,7 @@ let package = Package(
             ]
         ),
         // OCR over HTTP: `POST /v1/ocr` (raw image, multipart form or JSON), its metrics and its errors.
+        // Its multipart parser is our own: multipart-kit 4.7.1 traps on non-ASCII header names (see MultipartFormData).
         .target(
             name: "PaddleOCRServing",
             dependencies: [
@@ -112,7 +112,6 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "CFuzzerDriver"),
         fuzzTarget("FuzzJSON", ["KServeProtocol"]),
         fuzzTarget("FuzzKServeRequest", ["KServeProtocol", "PaddleServing", "PaddleInference"]),
-        fuzzTarget("FuzzMultipart", ["PaddleOCRServing"], nio: true),
+        fuzzTarget("FuzzMultipart", ["PaddleOCRServing"]),
         fuzzTarget("FuzzImage", ["PaddleOCRServing", "PaddleOCR"]),
         fuzzTarget("FuzzNPY", ["PaddleInference"]),
         fuzzTarget("FuzzConfigYAML", ["PaddleModelRepository"]),

@@ -21,18 +21,18 @@ struct OCRRequest {
         let queryFilter = request.uri.queryParameters.get("filter")
         let contentType = request.headers[.contentType] ?? ""
         let limit = configuration.maxImageBytes
-        if let boundary = try UploadForm.boundary(contentType: contentType) {
+        if let boundary = try MultipartFormData.boundary(contentType: contentType) {
             let body = try await request.collectBody(limit: limit + 64 << 10)
-            let form = try UploadForm(body: body, boundary: boundary)
+            let form = try MultipartFormData(bytes: Array(buffer: body), boundary: boundary)
             let file =
                 form.part(named: "image") ?? form.part(named: "file")
                 ?? form.parts.first { $0.filename != nil || ($0.contentType?.hasPrefix("image/") ?? false) }
             guard let file else {
                 throw .badRequest("multipart/form-data has no image: send it in a file field named 'image'")
             }
-            guard file.body.readableBytes <= limit else { throw .tooLarge(limit: limit) }
-            let filter = form.part(named: "filter")?.text ?? queryFilter
-            return OCRRequest(image: Data(buffer: file.body), filter: filter)
+            guard file.range.count <= limit else { throw .tooLarge(limit: limit) }
+            let filter = form.part(named: "filter").map(form.text) ?? queryFilter
+            return OCRRequest(image: form.data(file), filter: filter)
         }
         if HeaderValue.parse(contentType).value == "application/json" {
             let body = try await request.collectBody(limit: limit / 3 * 4 + 64 << 10)

@@ -1,5 +1,4 @@
 import CFuzzerDriver
-import NIOCore
 @testable import PaddleOCRServing
 
 /// libFuzzer entry point: an OCR upload as `multipart/form-data`.
@@ -12,17 +11,16 @@ public func fuzzMultipart(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let input = UnsafeBufferPointer(start: data, count: size)
     let newline = input.firstIndex(of: 0x0A) ?? size
     let contentType = String(decoding: UnsafeBufferPointer(rebasing: input[0..<newline]), as: UTF8.self)
-    let body = ByteBuffer(bytes: input[min(newline + 1, size)...])
-    guard let boundary = try? UploadForm.boundary(contentType: contentType),
-        let form = try? UploadForm(body: body, boundary: boundary)
+    let body = Array(input[min(newline + 1, size)...])
+    guard let boundary = try? MultipartFormData.boundary(contentType: contentType),
+        let form = try? MultipartFormData(bytes: body, boundary: boundary)
     else { return 0 }
-    precondition(!form.parts.isEmpty && form.parts.count <= UploadForm.maxParts)
-    var total = 0
+    precondition(form.parts.count <= MultipartFormData.maxParts)
     for part in form.parts {
-        total += part.body.readableBytes
-        _ = part.text
+        precondition(part.range.lowerBound >= 0 && part.range.upperBound <= body.count)
+        _ = form.data(part)
+        _ = form.text(part)
     }
-    precondition(total <= body.readableBytes)
     _ = form.part(named: "image") ?? form.part(named: "file")
     return 0
 }
