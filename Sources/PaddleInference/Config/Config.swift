@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything needed to build a ``Predictor``: the model, and how the engine should run it.
 ///
 /// A value type: change it freely, copy it, share it across tasks. Each predictor built from it gets its own
@@ -39,6 +41,30 @@ public struct Config: Sendable {
     public var deletedPasses: [String] = []
     /// The device to run on.
     public var device: Device = .cpu
+    /// A folder of optimized programs shared by loads, processes and replicas: `nil` (the default) for none.
+    ///
+    /// The first load of a model saves the engine's optimized program (the result of its IR passes) in an entry of
+    /// this folder; later loads of the same model files with the same options read that entry with the IR passes
+    /// off, which makes loads several times faster for ProgramDesc models with oneDNN (PP-OCRv4 rec: about 5x,
+    /// a tiny MLP: about 15x; see `docs/model-loading.md`). Outputs are identical to a normal load.
+    ///
+    /// An entry is keyed by the SHA-256 of the model files, the engine's version, this CPU's oneDNN instruction set
+    /// and the options that change the program (``oneDNN``, ``memoryOptim``, ``deletedPasses``, ``device``). Each
+    /// entry records the SHA-256 of its own files: a corrupt or incomplete entry is never used; the model loads
+    /// normally and the entry is replaced. Entries are written in a temporary folder and renamed into place, so
+    /// processes and threads that load the same model at once never see a half-written entry.
+    /// ``Predictor/optimizationCacheOutcome`` tells what happened.
+    ///
+    /// Not used for models in memory or with ``irOptim`` off (there is nothing to save). With Paddle 3.3.1, a
+    /// ProgramDesc model read from the cache does not get the engine's memory-reuse plan (``memoryOptim``), so it
+    /// may use more memory while it runs.
+    ///
+    /// ```swift
+    /// var config = try Config(model: "models/ch_PP-OCRv4_rec_infer")
+    /// config.optimizationCache = URL(fileURLWithPath: "/var/cache/paddle-swift")
+    /// let predictor = try Predictor(config: config)    // .stored the first time, .hit afterwards
+    /// ```
+    public var optimizationCache: URL? = nil
     /// Expected SHA-256 digests (lower-case hex) of model files, keyed by file name (e.g. `inference.pdiparams`).
     /// When not empty, every listed file is checked before the model is loaded.
     public var expectedSHA256: [String: String] = [:]

@@ -1,0 +1,75 @@
+import Foundation
+
+extension Predictor {
+    /// Creates the engine predictor for `config`, through ``Config/optimizationCache`` when it names one.
+    ///
+    /// With a cache: a valid entry is loaded with the IR passes off (`.hit`); otherwise the model loads normally
+    /// while the engine saves its optimized program into a staging folder, which then becomes the entry
+    /// (`.stored`, or `.replaced` when a bad entry was there). Trouble with the cache never fails a load that
+    /// would succeed without it.
+    static func load(_ config: Config) throws(PaddleError) -> (Native.Predictor, OptimizationCacheOutcome?) {
+        guard let root = config.optimizationCache else { return (try create(config), nil) }
+        if let reason = OptimizedProgramCache.notApplicableReason(config) {
+            return (try create(config), .notApplicable(reason: reason))
+        }
+        try PaddleRuntime.load()  // the key names the engine version and oneDNN's instruction set
+        let cache = try OptimizedProgramCache(root: root, config: config)
+        let existed = cache.entryExists
+        if existed, let files = cache.validEntry() {
+            // The entry's files become the model: Paddle 3.3.1 would otherwise read a model directory's original
+            // program (with the optimized weights) even with UseOptimizedModel. The options stay as resolved for
+            // the original model.
+            var fromCache = config
+            fromCache.oneDNN = config.resolvedOneDNN
+            fromCache.memoryOptim = config.resolvedMemoryOptim
+            fromCache.source = .files(program: files.program, params: files.params)
+            let cached = try? create(fromCache) { engine throws(PaddleError) in
+                try engine.setIROptim(false)
+                try engine.setOptimizedProgram(folder: cache.entry.path, save: false, use: true)
+            }
+            if let cached { return (cached, .hit) }
+            // A verified entry the engine cannot load (another engine build?): load normally and replace it.
+        }
+        let staging: URL
+        do throws(PaddleError) {
+            staging = try cache.makeStaging()
+        } catch {
+            return (try create(config), .notStored(reason: error.message))
+        }
+        let predictor: Native.Predictor
+        do throws(PaddleError) {
+            predictor = try create(config) { engine throws(PaddleError) in
+                try engine.setOptimizedProgram(folder: staging.path, save: true, use: false)
+            }
+        } catch {
+            cache.discard(staging)
+            // The save may be what failed: a load without it decides whether the model itself is at fault.
+            let plain = try create(config)
+            return (plain, .notStored(reason: error.description))
+        }
+        do throws(PaddleError) {
+            try cache.commit(staging: staging)
+        } catch {
+            cache.discard(staging)
+            return (predictor, .notStored(reason: error.message))
+        }
+        return (predictor, existed ? .replaced : .stored)
+    }
+
+    /// One engine predictor from `config`, with `adjust` applied to the engine config last.
+    private static func create(
+        _ config: Config, adjust: (Native.Config) throws(PaddleError) -> Void = { _ in }
+    ) throws(PaddleError) -> Native.Predictor {
+        let engineConfig = try config.makeNative()
+        try adjust(engineConfig)
+        do throws(PaddleError) {
+            return try Native.Predictor(
+                config: engineConfig, usesSharedState: config.format == .pirJSON || config.resolvedOneDNN,
+                oneDNNCache: config.oneDNNCacheMode)
+        } catch {
+            guard error.code == .engineFailure || error.code == .modelFile else { throw error }
+            throw PaddleError(
+                .modelFile, "cannot load the model \(describe(config.source))", engineMessage: error.engineMessage)
+        }
+    }
+}
