@@ -65,6 +65,29 @@ struct OptimizationCacheTests {
         }
     }
 
+    /// With memory optimisation on (ProgramDesc models only), a hit takes another engine path: the cached program
+    /// loads as a plain model with the IR passes off, so that the engine still plans buffer reuse.
+    @Test(arguments: cases.filter { $0.model.format != "json" })
+    func memoryOptimOn_storesThenHits_outputsIdenticalToNormalLoad(_ testCase: Manifest.Case) throws {
+        guard testCase.runsOnThisCPU() else {
+            return expectBFloat16Refusal { _ = try Predictor(config: testCase.config()) }
+        }
+        let cache = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let inputs = try testCase.inputTensors()
+        var plain = try testCase.config()
+        plain.memoryOptim = true
+        let expected = try Predictor(config: plain).run(inputs)
+        var cached = plain
+        cached.optimizationCache = URL(fileURLWithPath: cache, isDirectory: true)
+        let first = try Predictor(config: cached)
+        #expect(first.optimizationCacheOutcome == .stored)
+        #expect(try first.run(inputs) == expected)
+        let second = try Predictor(config: cached)
+        #expect(second.optimizationCacheOutcome == .hit)
+        #expect(try second.run(inputs) == expected, "\(testCase.name): a cached load's outputs differ from a normal load's")
+    }
+
     /// Ways an entry can go bad: each must fall back to a normal load and replace the entry.
     enum Corruption: String, CaseIterable, Sendable {
         case flippedWeightBytes, truncatedProgram, missingManifest, garbageProgram

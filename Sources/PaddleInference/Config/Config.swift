@@ -55,9 +55,8 @@ public struct Config: Sendable {
     /// processes and threads that load the same model at once never see a half-written entry.
     /// ``Predictor/optimizationCacheOutcome`` tells what happened.
     ///
-    /// Not used for models in memory or with ``irOptim`` off (there is nothing to save). With Paddle 3.3.1, a
-    /// ProgramDesc model read from the cache does not get the engine's memory-reuse plan (``memoryOptim``), so it
-    /// may use more memory while it runs.
+    /// Not used for models in memory or with ``irOptim`` off (there is nothing to save). With ``memoryOptim`` on, a
+    /// cached program still gets the engine's memory-reuse plan, so it uses as much memory as a normal load.
     ///
     /// ```swift
     /// var config = try Config(model: "models/ch_PP-OCRv4_rec_infer")

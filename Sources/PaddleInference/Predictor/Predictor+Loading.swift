@@ -23,9 +23,15 @@ extension Predictor {
             fromCache.oneDNN = config.resolvedOneDNN
             fromCache.memoryOptim = config.resolvedMemoryOptim
             fromCache.source = .files(program: files.program, params: files.params)
+            // With memory optimisation on, the optimized program loads as a plain model with the IR passes off, so
+            // that the engine still runs memory_optimize_pass: UseOptimizedModel skips that pass's buffer-reuse
+            // plan (PP-OCRv4 rec then used 92 MiB more after 3 runs). Otherwise UseOptimizedModel, the
+            // engine's fastest path (it skips building the graph at all).
             let cached = try? create(fromCache) { engine throws(PaddleError) in
                 try engine.setIROptim(false)
-                try engine.setOptimizedProgram(folder: cache.entry.path, save: false, use: true)
+                if !config.resolvedMemoryOptim {
+                    try engine.setOptimizedProgram(folder: cache.entry.path, save: false, use: true)
+                }
             }
             if let cached { return (cached, .hit) }
             // A verified entry the engine cannot load (another engine build?): load normally and replace it.
