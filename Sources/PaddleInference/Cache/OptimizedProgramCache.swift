@@ -15,7 +15,7 @@ import Darwin
 /// naming the cache layout, the engine version, this CPU's oneDNN instruction set, the model files' SHA-256 and the
 /// options that change the optimized program. An entry is written in a `.staging-*` folder next to it (manifest
 /// last) and renamed into place, so a reader sees either no entry or a complete one; a reader trusts an entry only
-/// when every file matches the manifest.
+/// when every file matches the manifest (digests are remembered per file identity: ``FileDigests``).
 ///
 /// Not thread-safe as a value; any number of instances, threads and processes may use the same folder at once.
 struct OptimizedProgramCache {
@@ -53,7 +53,7 @@ struct OptimizedProgramCache {
             "format \(config.format.rawValue)",
         ]
         for file in config.source.files {
-            lines.append("file \((file as NSString).lastPathComponent) \(try Config.sha256(ofFile: file))")
+            lines.append("file \((file as NSString).lastPathComponent) \(try FileDigests.shared.digest(ofFile: file).sha256)")
         }
         lines.append("onednn \(config.resolvedOneDNN)")
         lines.append("memory-optim \(config.resolvedMemoryOptim)")
@@ -78,9 +78,8 @@ struct OptimizedProgramCache {
             let program = Self.programNames.first(where: { manifest.files[$0] != nil })
         else { return nil }
         for (name, record) in manifest.files {
-            let path = entry.appendingPathComponent(name).path
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
-            guard size == record.size, (try? Config.sha256(ofFile: path)) == record.sha256 else { return nil }
+            let file = try? FileDigests.shared.digest(ofFile: entry.appendingPathComponent(name).path)
+            guard let file, file.size == record.size, file.sha256 == record.sha256 else { return nil }
         }
         return (entry.appendingPathComponent(program).path, entry.appendingPathComponent(Self.paramsName).path)
     }
@@ -114,9 +113,8 @@ struct OptimizedProgramCache {
         }
         var files: [String: Manifest.File] = [:]
         for name in names {
-            let path = staging.appendingPathComponent(name).path
-            let size = (try? fm.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
-            files[name] = Manifest.File(size: size, sha256: try Config.sha256(ofFile: path))
+            let file = try FileDigests.shared.digest(ofFile: staging.appendingPathComponent(name).path)
+            files[name] = Manifest.File(size: file.size, sha256: file.sha256)
         }
         let manifest = Manifest(version: Self.layoutVersion, key: key, keyText: keyText, files: files)
         do {
