@@ -170,6 +170,22 @@ struct OptimizationCacheTests {
         #expect(try Predictor(config: config).optimizationCacheOutcome == .hit)
     }
 
+    @Test func pool_reportsItsFirstLoadsOutcome_andClonesAnswerAlike() async throws {
+        let testCase = try Self.tinyCase()
+        let cache = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let config = try Self.cachedConfig(testCase, cache: cache)
+        let inputs = try testCase.inputTensors()
+        let expected = try Predictor(config: testCase.config()).run(inputs)
+        let first = try PredictorPool(config: config, options: .init(size: 2))
+        #expect(first.optimizationCacheOutcome == .stored)
+        let second = try PredictorPool(config: config, options: .init(size: 2))
+        #expect(second.optimizationCacheOutcome == .hit)
+        for _ in 0..<4 { #expect(try await second.run(inputs) == expected) }
+        await first.shutdown()
+        await second.shutdown()
+    }
+
     @Test func optionsThatChangeTheProgram_getTheirOwnEntries() throws {
         let testCase = try Self.tinyCase()
         let cache = try Fixtures.temporaryDirectory()

@@ -33,6 +33,13 @@ func parse() -> Options {
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
 
+/// CPU time of the whole process (all threads), in ms: unlike wall time, not inflated when other jobs preempt us.
+func cpuNow() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) / 1e6
+}
+
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     let mid = sorted.count / 2
@@ -46,16 +53,18 @@ func rssMB() -> Double {
     return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
 }
 
-/// One timed load: config, predictor creation, one run. Returns (create ms, first answer ms, outcome, outputs).
+/// One timed load: config, predictor creation, one run. Returns (create ms, first answer ms, its CPU ms, outcome,
+/// outputs).
 func load(_ config: Config, inputs: (Predictor) throws -> [String: Tensor]) throws
-    -> (create: Double, firstAnswer: Double, outcome: OptimizationCacheOutcome?, outputs: [String: Tensor])
+    -> (create: Double, firstAnswer: Double, cpu: Double, outcome: OptimizationCacheOutcome?, outputs: [String: Tensor])
 {
+    let cpuStart = cpuNow()
     let start = now()
     let predictor = try Predictor(config: config)
     let created = now()
     let outputs = try predictor.run(try inputs(predictor))
     let answered = now()
-    return (created - start, answered - start, predictor.optimizationCacheOutcome, outputs)
+    return (created - start, answered - start, cpuNow() - cpuStart, predictor.optimizationCacheOutcome, outputs)
 }
 
 let options = parse()
@@ -98,8 +107,8 @@ let store = try load(cached, inputs: makeInputs)
 precondition(store.outcome == .stored, "expected the first cached load to store, got \(String(describing: store.outcome))")
 precondition(store.outputs == reference.outputs, "stored load's outputs differ")
 
-var without: [(Double, Double)] = []
-var with: [(Double, Double)] = []
+var without: [(Double, Double, Double)] = []
+var with: [(Double, Double, Double)] = []
 var identical = true
 for round in 0..<options.rounds {
     // ABBA order, so that drift in machine load hits both variants alike.
@@ -108,9 +117,9 @@ for round in 0..<options.rounds {
         let result = try load(useCache ? cached : plain, inputs: makeInputs)
         if useCache {
             precondition(result.outcome == .hit, "expected a cache hit, got \(String(describing: result.outcome))")
-            with.append((result.create, result.firstAnswer))
+            with.append((result.create, result.firstAnswer, result.cpu))
         } else {
-            without.append((result.create, result.firstAnswer))
+            without.append((result.create, result.firstAnswer, result.cpu))
         }
         identical = identical && result.outputs == reference.outputs
     }
@@ -139,6 +148,9 @@ let result: [String: Any] = [
     "without_cache_first_answer_p50_ms": p50Without,
     "with_cache_first_answer_p50_ms": p50With,
     "ratio": p50With / p50Without,
+    "without_cache_cpu_p50_ms": median(without.map(\.2)),
+    "with_cache_cpu_p50_ms": median(with.map(\.2)),
+    "cpu_ratio": median(with.map(\.2)) / median(without.map(\.2)),
     "without_cache_create_p50_ms": median(without.map(\.0)),
     "with_cache_create_p50_ms": median(with.map(\.0)),
     "without_cache_run_p50_ms": median(without.map { $0.1 - $0.0 }),
@@ -146,6 +158,7 @@ let result: [String: Any] = [
     "store_load_ms": store.firstAnswer,
     "key_hash_ms": hashMS,
     "outputs_identical": identical,
+    "samples_ms_create_answer_cpu": ["without": without.map { [$0.0, $0.1, $0.2] }, "with": with.map { [$0.0, $0.1, $0.2] }],
     "rss_delta_after_load_and_run_mb": ["without": rssPlain, "with": rssCached],
 ]
 let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
