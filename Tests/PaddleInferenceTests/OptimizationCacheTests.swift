@@ -91,6 +91,8 @@ struct OptimizationCacheTests {
     /// Ways an entry can go bad: each must fall back to a normal load and replace the entry.
     enum Corruption: String, CaseIterable, Sendable {
         case flippedWeightBytes, truncatedProgram, missingManifest, garbageProgram
+        /// Garbage program bytes with a manifest that matches them: only the engine can tell.
+        case garbageProgramWithMatchingManifest
     }
 
     @Test(arguments: Corruption.allCases)
@@ -121,6 +123,16 @@ struct OptimizationCacheTests {
             let path = entry + "/_optimized.pdmodel"
             let size = try #require(FileManager.default.contents(atPath: path)).count
             try Data(repeating: 0x7f, count: size).write(to: URL(fileURLWithPath: path))
+        case .garbageProgramWithMatchingManifest:
+            let path = entry + "/_optimized.pdmodel"
+            try Data(repeating: 0x7f, count: 4096).write(to: URL(fileURLWithPath: path))
+            let manifestURL = URL(fileURLWithPath: entry + "/manifest.json")
+            var manifest = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as? [String: Any])
+            var files = try #require(manifest["files"] as? [String: Any])
+            files["_optimized.pdmodel"] = ["size": 4096, "sha256": try Config.sha256(ofFile: path)]
+            manifest["files"] = files
+            try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
         }
 
         let reloaded = try Predictor(config: config)
@@ -201,6 +213,19 @@ struct OptimizationCacheTests {
         var threads = withOneDNN
         threads.cpuThreads = 2
         #expect(try Predictor(config: threads).optimizationCacheOutcome == .hit)
+    }
+
+    @Test func expectedDigests_stillHit() throws {
+        let testCase = try Self.tinyCase()
+        let cache = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        var config = try Self.cachedConfig(testCase, cache: cache)
+        let params = try #require(testCase.model.params)
+        config.expectedSHA256 = ["inference.pdiparams": try Config.sha256(ofFile: params)]
+        #expect(try Predictor(config: config).optimizationCacheOutcome == .stored)
+        #expect(try Predictor(config: config).optimizationCacheOutcome == .hit)
+        config.expectedSHA256 = ["inference.pdiparams": String(repeating: "0", count: 64)]
+        #expect(throws: PaddleError.self) { try Predictor(config: config) }
     }
 
     @Test func configsWithoutIROptimOrFiles_bypassTheCache() throws {

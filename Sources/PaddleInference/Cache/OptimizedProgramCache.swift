@@ -99,11 +99,12 @@ struct OptimizedProgramCache {
     }
 
     /// Writes the manifest of the files the engine saved in `staging` and renames `staging` into place, replacing
-    /// an invalid entry. When another writer put a valid entry in place first, `staging` is dropped instead.
+    /// an invalid entry (or, with `replacingValid`, one the engine could not load although its files verify). When
+    /// another writer put a valid entry in place first, `staging` is dropped instead.
     ///
     /// - Throws: ``PaddleError/Code/invalidArgument`` when the engine saved no program, or the entry cannot be
     ///   written or renamed. `staging` is left for the caller to ``discard(_:)``.
-    func commit(staging: URL) throws(PaddleError) {
+    func commit(staging: URL, replacingValid: Bool = false) throws(PaddleError) {
         let fm = FileManager.default
         let names = ((try? fm.contentsOfDirectory(atPath: staging.path)) ?? []).filter { $0 != Self.manifestName }
         guard names.contains(Self.paramsName), Self.programNames.contains(where: names.contains) else {
@@ -125,7 +126,7 @@ struct OptimizedProgramCache {
             throw PaddleError(.invalidArgument, "cannot write the manifest in \(staging.path): \(error)")
         }
         if entryExists {
-            if validEntry() != nil { return discard(staging) }
+            if !replacingValid, validEntry() != nil { return discard(staging) }
             // Move the bad entry aside first: rename(2) cannot replace a non-empty folder.
             let stale = root.appendingPathComponent(".stale-\(key.prefix(16))-\(UUID().uuidString)", isDirectory: true)
             if rename(entry.path, stale.path) == 0 { try? fm.removeItem(at: stale) }

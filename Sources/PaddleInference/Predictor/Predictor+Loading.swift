@@ -15,6 +15,7 @@ extension Predictor {
         try PaddleRuntime.load()  // the key names the engine version and oneDNN's instruction set
         let cache = try OptimizedProgramCache(root: root, config: config)
         let existed = cache.entryExists
+        var unloadable = false
         if existed, let files = cache.validEntry() {
             // The entry's files become the model: Paddle 3.3.1 would otherwise read a model directory's original
             // program (with the optimized weights) even with UseOptimizedModel. The options stay as resolved for
@@ -23,18 +24,27 @@ extension Predictor {
             fromCache.oneDNN = config.resolvedOneDNN
             fromCache.memoryOptim = config.resolvedMemoryOptim
             fromCache.source = .files(program: files.program, params: files.params)
+            fromCache.expectedSHA256 = [:]  // the model's own files were checked; the entry's by its manifest
             // With memory optimisation on, the optimized program loads as a plain model with the IR passes off, so
             // that the engine still runs memory_optimize_pass: UseOptimizedModel skips that pass's buffer-reuse
             // plan (PP-OCRv4 rec then used 92 MiB more after 3 runs). Otherwise UseOptimizedModel, the
             // engine's fastest path (it skips building the graph at all).
-            let cached = try? create(fromCache) { engine throws(PaddleError) in
-                try engine.setIROptim(false)
-                if !config.resolvedMemoryOptim {
-                    try engine.setOptimizedProgram(folder: cache.entry.path, save: false, use: true)
+            let cached: Native.Predictor?
+            do throws(PaddleError) {
+                // The binding's own program check first: Paddle 3.3.1 crashes on some malformed programs.
+                try fromCache.validateFiles()
+                cached = try create(fromCache) { engine throws(PaddleError) in
+                    try engine.setIROptim(false)
+                    if !config.resolvedMemoryOptim {
+                        try engine.setOptimizedProgram(folder: cache.entry.path, save: false, use: true)
+                    }
                 }
+            } catch {
+                cached = nil
             }
             if let cached { return (cached, .hit) }
             // A verified entry the engine cannot load (another engine build?): load normally and replace it.
+            unloadable = true
         }
         let staging: URL
         do throws(PaddleError) {
@@ -54,7 +64,7 @@ extension Predictor {
             return (plain, .notStored(reason: error.description))
         }
         do throws(PaddleError) {
-            try cache.commit(staging: staging)
+            try cache.commit(staging: staging, replacingValid: unloadable)
         } catch {
             cache.discard(staging)
             return (predictor, .notStored(reason: error.message))
