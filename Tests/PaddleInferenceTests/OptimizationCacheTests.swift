@@ -215,6 +215,23 @@ struct OptimizationCacheTests {
         #expect(try Predictor(config: threads).optimizationCacheOutcome == .hit)
     }
 
+    @Test func abandonedStagingFolders_areRemovedByTheNextWriter() throws {
+        let testCase = try Self.tinyCase()
+        let cache = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let fm = FileManager.default
+        let old = cache + "/.staging-0123456789abcdef-1-crashed"
+        let recent = cache + "/.staging-0123456789abcdef-2-writing"
+        for folder in [old, recent] {
+            try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data("partial".utf8).write(to: URL(fileURLWithPath: folder + "/_optimized.pdiparams"))
+        }
+        try fm.setAttributes([.modificationDate: Date().addingTimeInterval(-2 * 3600)], ofItemAtPath: old)
+        #expect(try Predictor(config: Self.cachedConfig(testCase, cache: cache)).optimizationCacheOutcome == .stored)
+        #expect(!fm.fileExists(atPath: old), "an abandoned staging folder was kept")
+        #expect(fm.fileExists(atPath: recent), "a staging folder that may still be in use was deleted")
+    }
+
     @Test func expectedDigests_stillHit() throws {
         let testCase = try Self.tinyCase()
         let cache = try Fixtures.temporaryDirectory()

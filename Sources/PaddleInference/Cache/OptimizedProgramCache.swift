@@ -84,10 +84,15 @@ struct OptimizedProgramCache {
         return (entry.appendingPathComponent(program).path, entry.appendingPathComponent(Self.paramsName).path)
     }
 
-    /// A new, empty staging folder for the engine to save into.
+    /// How old a staging or stale folder must be before a writer deletes it: it was left by a process that died.
+    static let abandonedAfter: TimeInterval = 3600
+
+    /// A new, empty staging folder for the engine to save into. Also deletes staging and stale folders that
+    /// crashed writers left behind more than ``abandonedAfter`` ago.
     ///
     /// - Throws: ``PaddleError/Code/invalidArgument`` when the cache folder cannot be created or written.
     func makeStaging() throws(PaddleError) -> URL {
+        removeAbandoned()
         let staging = root.appendingPathComponent(
             ".staging-\(key.prefix(16))-\(getpid())-\(UUID().uuidString)", isDirectory: true)
         do {
@@ -135,6 +140,18 @@ struct OptimizedProgramCache {
             let reason = String(cString: strerror(errno))
             if validEntry() != nil { return discard(staging) }  // another writer won the race
             throw PaddleError(.invalidArgument, "cannot rename \(staging.path) to \(entry.path): \(reason)")
+        }
+    }
+
+    private func removeAbandoned() {
+        let fm = FileManager.default
+        let names = (try? fm.contentsOfDirectory(atPath: root.path)) ?? []
+        let cutoff = Date().addingTimeInterval(-Self.abandonedAfter)
+        for name in names where name.hasPrefix(".staging-") || name.hasPrefix(".stale-") {
+            let path = root.appendingPathComponent(name).path
+            if let modified = (try? fm.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < cutoff {
+                try? fm.removeItem(atPath: path)
+            }
         }
     }
 
