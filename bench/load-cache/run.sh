@@ -73,6 +73,17 @@ run tiny_pdmodel_memopt_off "$fixtures/models/mlp_tiny_pdmodel" "${ROUNDS_TINY:-
 run tiny_json "$fixtures/models/mlp_tiny_json" "${ROUNDS_TINY:-41}"
 run ppocrv4_rec "$home/models/ppocrv4/ch_PP-OCRv4_rec_infer" "${ROUNDS_REC:-7}" 1x3x48x320
 
+# Processes racing to store the same entry: 4 first loads at once on an empty folder, then a fifth load that must
+# hit. Every load must answer like a normal load.
+race="$out/cache-race"
+rm -rf "$race"
+flock /tmp/paddle-bench.lock bash -c '
+    for i in 1 2 3 4; do "$0" --model "$1" --cache "$2" --once >"$2.$i.txt" & done; wait
+    "$0" --model "$1" --cache "$2" --once >"$2.5.txt"' "$bin" "$fixtures/models/mlp_tiny_pdmodel" "$race"
+race_result="$(for i in 1 2 3 4 5; do echo "$i: $(cat "$race.$i.txt")"; done | tr '\n' ';')"
+rm -rf "$race" "$race".*.txt
+echo "race: $race_result" >&2
+
 {
     echo "Run: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "CPU flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|avx512f|avx512_vnni|avx512_bf16|amx_tile)$' | tr '\n' ' ')"
@@ -91,4 +102,6 @@ print(f"| {n} | {r['format']}, oneDNN {'on' if r['onednn'] else 'off'}, memory o
       f"{r['store_load_ms']:.1f} ms | {r['key_hash_ms']:.2f} ms | {r['outputs_identical']} |")
 PY
     done
+    echo
+    echo "Racing processes (4 first loads at once on an empty folder, then a fifth): $race_result"
 } | tee "$out/summary.md"

@@ -2,6 +2,7 @@
 // process. Built and run by bench/load-cache/run.sh; prints one JSON object.
 //
 //   load-cache-bench --model DIR [--rounds N] [--shape 1x3x48x320] [--cache DIR] [--memory-optim on|off|default]
+//   load-cache-bench --model DIR --cache DIR --once     # one cached load: prints its outcome, keeps the folder
 import Foundation
 import PaddleInference
 
@@ -11,12 +12,15 @@ struct Options {
     var shape: [Int]? = nil
     var cache = NSTemporaryDirectory() + "load-cache-bench-" + UUID().uuidString
     var memoryOptim: Bool? = nil
+    /// One cached load, its outcome and whether its outputs equal a normal load's, then exit (for racing processes).
+    var once = false
 }
 
 func parse() -> Options {
     var options = Options()
     var args = CommandLine.arguments.dropFirst().makeIterator()
     while let arg = args.next() {
+        if arg == "--once" { options.once = true; continue }
         guard let value = args.next() else { fatalError("\(arg) needs a value") }
         switch arg {
         case "--model": options.model = value
@@ -73,7 +77,6 @@ plain.cpuThreads = 1
 plain.memoryOptim = options.memoryOptim
 var cached = plain
 cached.optimizationCache = URL(fileURLWithPath: options.cache, isDirectory: true)
-defer { try? FileManager.default.removeItem(atPath: options.cache) }
 
 func makeInputs(_ predictor: Predictor) throws -> [String: Tensor] {
     var inputs: [String: Tensor] = [:]
@@ -89,6 +92,14 @@ func makeInputs(_ predictor: Predictor) throws -> [String: Tensor] {
     }
     return inputs
 }
+
+if options.once {
+    let result = try load(cached, inputs: makeInputs)
+    let reference = try load(plain, inputs: makeInputs)
+    print("\(result.outcome.map { "\($0)" } ?? "none") identical=\(result.outputs == reference.outputs)")
+    exit(0)
+}
+defer { try? FileManager.default.removeItem(atPath: options.cache) }
 
 // The key digests the model files on every cached load: time that alone.
 let files = plain.source.files
