@@ -45,8 +45,9 @@ public struct Config: Sendable {
     ///
     /// The first load of a model saves the engine's optimized program (the result of its IR passes) in an entry of
     /// this folder; later loads of the same model files with the same options read that entry with the IR passes
-    /// off, which makes loads several times faster for ProgramDesc models with oneDNN (PP-OCRv4 rec: about 5x,
-    /// a tiny MLP: about 15x; see `docs/model-loading.md`). Outputs are identical to a normal load.
+    /// off. This makes loads of ProgramDesc models with oneDNN about 3x faster up to their first answer (PP-OCRv4 rec;
+    /// a tiny MLP too, or about 8x with ``memoryOptim`` off); PIR `.json` models on the CPU path gain little (see
+    /// `docs/model-loading.md`). Outputs are identical to a normal load.
     ///
     /// An entry is keyed by the SHA-256 of the model files, the engine's version, this CPU's oneDNN instruction set
     /// and the options that change the program (``oneDNN``, ``memoryOptim``, ``deletedPasses``, ``device``). Each
@@ -56,7 +57,8 @@ public struct Config: Sendable {
     /// ``Predictor/optimizationCacheOutcome`` tells what happened.
     ///
     /// Not used for models in memory or with ``irOptim`` off (there is nothing to save). With ``memoryOptim`` on, a
-    /// cached program still gets the engine's memory-reuse plan, so it uses as much memory as a normal load.
+    /// cached program still gets the engine's memory-reuse plan, so it uses as much memory as a normal load; with it
+    /// off, a hit takes the engine's fastest path (`UseOptimizedModel`).
     ///
     /// ```swift
     /// var config = try Config(model: "models/ch_PP-OCRv4_rec_infer")
