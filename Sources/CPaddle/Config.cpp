@@ -140,6 +140,20 @@ extern "C" pds_status pds_config_delete_pass(pds_config *config, const char *pas
     });
 }
 
+extern "C" pds_status pds_config_set_optimized_program(pds_config *config, const char *folder, bool save, bool use,
+                                                       char **error) {
+    return with_config(config, error, [&](const Symbols &s, void *c) -> pds_status {
+        if (!folder) return fail(error, PDS_ERR_INVALID_ARGUMENT, "optimized-program folder is null");
+        if (save && use) {
+            return fail(error, PDS_ERR_INVALID_ARGUMENT, "an optimized program is either saved or used, not both");
+        }
+        s.ConfigSetOptimCacheDir(c, folder);
+        s.ConfigEnableSaveOptimModel(c, save);
+        s.ConfigUseOptimizedModel(c, use);
+        return PDS_OK;
+    });
+}
+
 extern "C" pds_status pds_config_enable_gpu(pds_config *config, uint64_t memory_pool_mb, int32_t device_id,
                                             char **error) {
     return with_config(config, error, [&](const Symbols &s, void *c) -> pds_status {

@@ -52,6 +52,9 @@ struct Symbols {
     void (*ConfigDisableGlogInfo)(void *self);
     void (*ConfigDeletePass)(void *self, const std::string &pass);
     void (*ConfigDisableGpu)(void *self);
+    void (*ConfigSetOptimCacheDir)(void *self, const std::string &dir);
+    void (*ConfigEnableSaveOptimModel)(void *self, bool save);
+    void (*ConfigUseOptimizedModel)(void *self, bool use);
     void (*ConfigEnableUseGpu)(void *self, uint64_t mb, int device, int precision);
     bool (*ConfigUseGpu)(const void *self);
     std::string (*ConfigSummary)(void *self);

@@ -63,6 +63,10 @@ bool resolve(void *library, Symbols &s, std::string &missing) {
     r.bind(s.ConfigDeletePass,
            "_ZN6paddle14AnalysisConfig10DeletePassERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE");
     r.bind(s.ConfigDisableGpu, "_ZN6paddle14AnalysisConfig10DisableGpuEv");
+    r.bind(s.ConfigSetOptimCacheDir,
+           "_ZN6paddle14AnalysisConfig16SetOptimCacheDirERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE");
+    r.bind(s.ConfigEnableSaveOptimModel, "_ZN6paddle14AnalysisConfig20EnableSaveOptimModelEb");
+    r.bind(s.ConfigUseOptimizedModel, "_ZN6paddle14AnalysisConfig17UseOptimizedModelEb");
     r.bind(s.ConfigEnableUseGpu, "_ZN6paddle14AnalysisConfig12EnableUseGpuEmiNS0_9PrecisionE");
     r.bind(s.ConfigUseGpu, "_ZNK6paddle14AnalysisConfig7use_gpuEv");
     r.bind(s.ConfigSummary, "_ZN6paddle14AnalysisConfig7SummaryB5cxx11Ev");

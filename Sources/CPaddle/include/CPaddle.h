@@ -124,6 +124,14 @@ pds_status pds_config_set_memory_optim(pds_config *_Nonnull config, bool enabled
 pds_status pds_config_disable_glog_info(pds_config *_Nonnull config, char *_Nullable *_Nullable error);
 pds_status pds_config_delete_pass(pds_config *_Nonnull config, const char *_Nonnull pass,
                                   char *_Nullable *_Nullable error);
+/**
+ * The engine's own optimized-program files in `folder` (given): `_optimized.pdmodel` or `_optimized.json`, plus
+ * `_optimized.pdiparams`. save: the predictor writes its program there after the IR passes (the engine creates the
+ * folder). use: the predictor reads them instead of the model and skips the IR passes; the files must exist
+ * (otherwise Paddle 3.3.1 silently falls back to the model and saves into `folder`). Not both at once.
+ */
+pds_status pds_config_set_optimized_program(pds_config *_Nonnull config, const char *_Nonnull folder, bool save,
+                                            bool use, char *_Nullable *_Nullable error);
 /** Asks for GPU `device_id`; fails with PDS_ERR_UNSUPPORTED when the runtime has no GPU support. */
 pds_status pds_config_enable_gpu(pds_config *_Nonnull config, uint64_t memory_pool_mb, int32_t device_id,
                                  char *_Nullable *_Nullable error);

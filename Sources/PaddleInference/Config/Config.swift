@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything needed to build a ``Predictor``: the model, and how the engine should run it.
 ///
 /// A value type: change it freely, copy it, share it across tasks. Each predictor built from it gets its own
@@ -39,6 +41,31 @@ public struct Config: Sendable {
     public var deletedPasses: [String] = []
     /// The device to run on.
     public var device: Device = .cpu
+    /// A folder of optimized programs shared by loads, processes and replicas: `nil` (the default) for none.
+    ///
+    /// The first load of a model saves the engine's optimized program (the result of its IR passes) in an entry of
+    /// this folder; later loads of the same model files with the same options read that entry with the IR passes
+    /// off. This makes loads of ProgramDesc models with oneDNN about 3x faster up to their first answer (PP-OCRv4 rec;
+    /// a tiny MLP too, or about 8x with ``memoryOptim`` off); PIR `.json` models on the CPU path gain little (see
+    /// `docs/model-loading.md`). Outputs are identical to a normal load.
+    ///
+    /// An entry is keyed by the SHA-256 of the model files, the engine's version, this CPU's oneDNN instruction set
+    /// and the options that change the program (``oneDNN``, ``memoryOptim``, ``deletedPasses``, ``device``). Each
+    /// entry records the SHA-256 of its own files: a corrupt or incomplete entry is never used; the model loads
+    /// normally and the entry is replaced. Entries are written in a temporary folder and renamed into place, so
+    /// processes and threads that load the same model at once never see a half-written entry.
+    /// ``Predictor/optimizationCacheOutcome`` tells what happened.
+    ///
+    /// Not used for models in memory or with ``irOptim`` off (there is nothing to save). With ``memoryOptim`` on, a
+    /// cached program still gets the engine's memory-reuse plan, so it uses as much memory as a normal load; with it
+    /// off, a hit takes the engine's fastest path (`UseOptimizedModel`).
+    ///
+    /// ```swift
+    /// var config = try Config(model: "models/ch_PP-OCRv4_rec_infer")
+    /// config.optimizationCache = URL(fileURLWithPath: "/var/cache/paddle-swift")
+    /// let predictor = try Predictor(config: config)    // .stored the first time, .hit afterwards
+    /// ```
+    public var optimizationCache: URL? = nil
     /// Expected SHA-256 digests (lower-case hex) of model files, keyed by file name (e.g. `inference.pdiparams`).
     /// When not empty, every listed file is checked before the model is loaded.
     public var expectedSHA256: [String: String] = [:]

@@ -105,6 +105,14 @@ enum Native {
             try check("cannot delete pass \(name)") { pds_config_delete_pass(raw, name, $0) }
         }
 
+        /// Points the engine at an optimized-program folder: `save` writes the program after the IR passes,
+        /// `use` reads it instead of the model (the files must be there).
+        func setOptimizedProgram(folder: String, save: Bool, use: Bool) throws(PaddleError) {
+            try check("cannot set the optimized-program folder \(folder)") {
+                pds_config_set_optimized_program(raw, folder, save, use, $0)
+            }
+        }
+
         func enableGPU(memoryPoolMB: UInt64, deviceID: Int) throws(PaddleError) {
             try check("cannot use GPU \(deviceID)") {
                 pds_config_enable_gpu(raw, memoryPoolMB, Int32(clamping: deviceID), $0)

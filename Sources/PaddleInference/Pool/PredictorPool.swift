@@ -62,6 +62,10 @@ public final class PredictorPool: Sendable {
     public let outputs: [TensorInfo]
     /// The options the pool was made with.
     public let options: Options
+    /// What loading the pool's first predictor did with ``Config/optimizationCache`` (`nil` without a cache): one
+    /// outcome per pool, since the other predictors are clones of the first (or, with
+    /// ``Options/independentPredictors``, later loads that hit the entry the first one stored).
+    public let optimizationCacheOutcome: OptimizationCacheOutcome?
     let core: PoolCore
 
     /// Loads the model once, clones it `options.size - 1` times and starts one thread per predictor.
@@ -93,6 +97,7 @@ public final class PredictorPool: Sendable {
         self.inputs = first.inputs
         self.outputs = first.outputs
         self.options = options
+        self.optimizationCacheOutcome = first.optimizationCacheOutcome
         core = PoolCore(size: options.size, capacity: options.queueCapacity)
         let handoffs = predictors.map(PredictorHandoff.init)
         predictors.removeAll()

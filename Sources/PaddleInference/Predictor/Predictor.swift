@@ -32,6 +32,9 @@ public final class Predictor {
     public let outputs: [TensorInfo]
     /// Where the predictor is in its life.
     public private(set) var state: State
+    /// What the load did with ``Config/optimizationCache``: `nil` when the config names no cache. A clone reports
+    /// its original's outcome.
+    public let optimizationCacheOutcome: OptimizationCacheOutcome?
 
     private var native: Native.Predictor?
     /// The input tensors of the last run: the engine may still point at their bytes until the next run.
@@ -50,22 +53,12 @@ public final class Predictor {
         onStateChange?(.loading)
         do throws(PaddleError) {
             try config.validateFiles()
-            let engineConfig = try config.makeNative()
             // Element types: the program's own declarations win (the engine's queries are incomplete in 3.3.1),
             // then the engine's answer.
             let declared = ProgramTypes.read(config.source)
             try Self.checkCPU(for: declared, source: config.source)
-            let native: Native.Predictor
-            do throws(PaddleError) {
-                native = try Native.Predictor(
-                    config: engineConfig, usesSharedState: config.format == .pirJSON || config.resolvedOneDNN,
-                    oneDNNCache: config.oneDNNCacheMode)
-            } catch {
-                guard error.code == .engineFailure || error.code == .modelFile else { throw error }
-                throw PaddleError(
-                    .modelFile, "cannot load the model \(Self.describe(config.source))",
-                    engineMessage: error.engineMessage)
-            }
+            let (native, outcome) = try Self.load(config)
+            self.optimizationCacheOutcome = outcome
             func describe(_ entries: [(name: String, shape: [Int], dataType: DataType?)]) -> [TensorInfo] {
                 entries.map { TensorInfo(name: $0.name, shape: $0.shape, dataType: declared[$0.name] ?? $0.dataType ?? .float32) }
             }
@@ -95,8 +88,12 @@ public final class Predictor {
                 + "the model in float32")
     }
 
-    private init(config: Config, native: Native.Predictor, inputs: [TensorInfo], outputs: [TensorInfo]) {
+    private init(
+        config: Config, native: Native.Predictor, inputs: [TensorInfo], outputs: [TensorInfo],
+        optimizationCacheOutcome: OptimizationCacheOutcome?
+    ) {
         self.config = config
+        self.optimizationCacheOutcome = optimizationCacheOutcome
         self.native = native
         self.inputs = inputs
         self.outputs = outputs
@@ -111,7 +108,9 @@ public final class Predictor {
     /// returned when the original and all its clones are gone.
     public func clone() throws(PaddleError) -> Predictor {
         let native = try ready()
-        return Predictor(config: config, native: try native.clone(), inputs: inputs, outputs: outputs)
+        return Predictor(
+            config: config, native: try native.clone(), inputs: inputs, outputs: outputs,
+            optimizationCacheOutcome: optimizationCacheOutcome)
     }
 
     /// Releases the native predictor now. Later calls throw ``PaddleError/Code/invalidState``.
