@@ -7,6 +7,7 @@ struct PaddleSwift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paddle-swift",
         abstract: "Run and serve Paddle Inference models from Swift, with no Python.",
+        version: PaddleSwiftVersion.current,
         subcommands: [InfoCommand.self, RunCommand.self, BenchCommand.self, OCRCommand.self, ServeCommand.self]
     )
 
@@ -24,12 +25,26 @@ struct PaddleSwift: AsyncParsableCommand {
             code = 0
         } catch {
             code = exitCode(for: error).rawValue
-            let message = fullMessage(for: error)
+            var message = fullMessage(for: error)
+            // `--version`: ArgumentParser answers with the configuration's version; add the engine's.
+            if code == 0, message == PaddleSwiftVersion.current { message = versionText() }
             if !message.isEmpty {
                 ProcessExit.write(message + "\n", toStandardError: code != 0)
             }
         }
         ProcessExit.now(code)
+    }
+
+    /// `paddle-swift --version`: the tool's version, then the engine's (or why it could not be loaded).
+    static func versionText() -> String {
+        let engine: String
+        do {
+            try PaddleRuntime.load()
+            engine = "Paddle Inference \(PaddleRuntime.version ?? "?") (\(PaddleRuntime.directory ?? "?"))"
+        } catch {
+            engine = "Paddle Inference \(PaddleRuntime.supportedVersion) expected, not loaded: \(error)"
+        }
+        return "paddle-swift \(PaddleSwiftVersion.current)\n\(engine)"
     }
 }
 
