@@ -14,6 +14,7 @@ public enum DataType: String, Sendable, CaseIterable, Codable, CustomStringConve
         }
     }
 
+    /// The type's name, for example `float32`.
     public var description: String { rawValue }
 
     /// The engine's `paddle_infer::DataType` number.
