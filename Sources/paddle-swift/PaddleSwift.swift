@@ -7,13 +7,19 @@ struct PaddleSwift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paddle-swift",
         abstract: "Run and serve Paddle Inference models from Swift, with no Python.",
-        version: PaddleSwiftVersion.current,
+        discussion: "`paddle-swift --version` prints the tool's version and the engine's.",
         subcommands: [InfoCommand.self, RunCommand.self, BenchCommand.self, OCRCommand.self, ServeCommand.self]
     )
 
     /// Parses and runs the command, then leaves through ``ProcessExit`` rather than returning to `exit()`.
     static func main() async {
         if CommandLine.arguments.dropFirst().first == "serve" { EarlySignals.install() }
+        // `--version` is handled here rather than by ArgumentParser's built-in flag, which every subcommand's help
+        // would list beside `ocr --version` (the model generation).
+        if CommandLine.arguments.dropFirst().elementsEqual(["--version"]) {
+            ProcessExit.write(versionText() + "\n", toStandardError: false)
+            ProcessExit.now(0)
+        }
         let code: Int32
         do {
             var command = try parseAsRoot()
@@ -25,9 +31,7 @@ struct PaddleSwift: AsyncParsableCommand {
             code = 0
         } catch {
             code = exitCode(for: error).rawValue
-            var message = fullMessage(for: error)
-            // `--version`: ArgumentParser answers with the configuration's version; add the engine's.
-            if code == 0, message == PaddleSwiftVersion.current { message = versionText() }
+            let message = fullMessage(for: error)
             if !message.isEmpty {
                 ProcessExit.write(message + "\n", toStandardError: code != 0)
             }
