@@ -39,7 +39,7 @@ public struct OCROptions: Sendable, Equatable {
         public var poolSize: Int = 1
         /// oneDNN on/off; `nil` = the engine default (on for `.pdmodel`, off for PIR `.json`, which requires it off).
         public var oneDNN: Bool? = nil
-        /// oneDNN's cache capacity in input-shape sets (``Config/oneDNNCacheCapacity``). Default `nil`: the engine's
+        /// oneDNN's cache capacity in input-shape sets (`PaddleInference` `Config.oneDNNCacheCapacity`). Default `nil`: the engine's
         /// bound of 10.
         ///
         /// Images and line batches come in many sizes, and oneDNN keeps kernels and buffers for every input size it
