@@ -4,7 +4,7 @@
 # (tritonclient's FP32 JSON `data`), parse only and body-to-tensors, medians of interleaved rounds.
 # Release build (`paddle-bench json`, Sources/PaddleBench), run under the shared benchmark lock.
 # Prints the machine and a Markdown table (for docs/benchmarks.md, "JSON decoding"); raw figures in
-# bench/out/json.json. About 2 minutes after the build.
+# bench/out/json.json. About 4 minutes after the build.
 #
 #   bench/json/run.sh                          # 15 rounds
 #   bench/json/run.sh --rounds 5 --sample-ms 20   # a quick check of the benchmark itself
