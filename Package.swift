@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PaddleServing", targets: ["PaddleServing"]),
         .library(name: "PaddleOCRServing", targets: ["PaddleOCRServing"]),
         .executable(name: "paddle-swift", targets: ["paddle-swift"]),
+        .executable(name: "paddle-bench", targets: ["PaddleBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // `swift package generate-documentation` (scripts/docs.sh); a command plugin, linked into nothing.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // Native boundary: a C ABI over Paddle Inference's C++ API, resolved at run time with dlopen/dlsym.
@@ -130,6 +133,17 @@ let package = Package(
             // gperftools' tcmalloc replaces glibc's malloc in the command (not in the libraries, whose users choose
             // their own allocator): engine runs and request handling allocate on every call, and on the server
             // benchmark tcmalloc cut CPU per request by about 10 % (docs/benchmarks.md, section 5).
+            linkerSettings: [.linkedLibrary("tcmalloc_minimal", .when(platforms: [.linux]))]
+        ),
+        // Micro-benchmarks of the project's own code paths, one subcommand each (bench/json/run.sh).
+        .executableTarget(
+            name: "PaddleBench",
+            dependencies: [
+                "PaddleInference",
+                "KServeProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            // The same allocator as the server (paddle-swift), so allocation-heavy decoders are measured as served.
             linkerSettings: [.linkedLibrary("tcmalloc_minimal", .when(platforms: [.linux]))]
         ),
         // What the test targets share: locating the reference data and models, seeded randomness, small models.

@@ -50,7 +50,7 @@ if [[ "${BENCH_REPORT_ONLY:-0}" != 1 && "${BENCH_SKIP_SERVER:-0}" != 1 ]]; then
     if "$server_binary" serve --help >/dev/null 2>&1; then
         bench/server/run.sh "$server_binary" || echo "bench: the server benchmark failed; section 5 keeps the last bench/out/server.json" >&2
     else
-        echo "bench: $server_binary has no serve subcommand (staging build); section 5 keeps the last bench/out/server.json" >&2
+        echo "bench: $server_binary has no serve subcommand; section 5 keeps the last bench/out/server.json" >&2
     fi
 fi
 
@@ -62,7 +62,7 @@ if [[ "${BENCH_REPORT_ONLY:-0}" != 1 && "${BENCH_SKIP_OCR:-0}" != 1 ]]; then
         echo "bench: ../shared/ocr is missing; section 6 (OCR) skipped" >&2
         rm -f bench/out/ocr.json
     elif ! "$binary" ocr --help 2>/dev/null | grep -q -- "--repeat"; then
-        echo "bench: $binary has no ocr --repeat (staging build); section 6 keeps the last bench/out/ocr.json" >&2
+        echo "bench: $binary has no ocr --repeat; section 6 keeps the last bench/out/ocr.json" >&2
     else
         ocr_python="$root/.paddle/venv-ocr-bench/bin/python"
         if ! "$ocr_python" -c "import rapidocr_paddle, cv2" 2>/dev/null; then

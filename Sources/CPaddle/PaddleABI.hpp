@@ -3,7 +3,9 @@
 // The wheel ships no headers, so nothing here includes Paddle: member functions are called through plain
 // function pointers whose first parameter is `this` (Itanium C++ ABI; a by-value class return that is not
 // trivially copyable is passed as a hidden pointer before `this`, exactly as for a free function returning it).
-// Layout facts come from ../shared/PADDLE-ENGINE-NOTES.md (sizes, vtable slots, missing destructors).
+// The facts used here (calling convention, exported symbols, object sizes, vtable slots, missing destructors) are
+// in docs/engine.md, sections "Calling convention", "Exported symbols", "Object layouts" and "Vtable of
+// PaddlePredictor".
 #pragma once
 
 #include <cstddef>
@@ -21,11 +23,12 @@ struct ReturnedUniquePtr {
     ~ReturnedUniquePtr() {}
 };
 
-/// sizeof(paddle::AnalysisConfig) is 0x660; we allocate more, 64-byte aligned, to be safe.
+/// sizeof(paddle::AnalysisConfig) is 0x660; we allocate more, 64-byte aligned, to be safe (docs/engine.md,
+/// "Object layouts").
 constexpr size_t kConfigStorageSize = 0x800;
 /// sizeof(paddle_infer::Predictor): one unique_ptr<PaddlePredictor>.
 constexpr size_t kPredictorSize = 8;
-/// Vtable slot of PaddlePredictor's deleting destructor (D0).
+/// Vtable slot of PaddlePredictor's deleting destructor (D0) (docs/engine.md, "Vtable of PaddlePredictor").
 constexpr size_t kPaddlePredictorDeletingDtorSlot = 17;
 
 using StringMapShapes = std::map<std::string, std::vector<int64_t>>;

@@ -1,5 +1,6 @@
 // pds_predictor_*: paddle_infer::Predictor objects built in shim-owned storage and torn down through the
-// engine's virtual destructor, since ~Predictor and ~Tensor are not exported by the wheel.
+// engine's virtual destructor, since ~Predictor and ~Tensor are not exported by the wheel (docs/engine.md,
+// "Releasing engine objects").
 #include "CPaddle.h"
 #include "PaddleABI.hpp"
 #include "Handles.hpp"

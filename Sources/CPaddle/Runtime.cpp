@@ -17,7 +17,7 @@ const Symbols *active_symbols = nullptr;  // written once under load_mutex, then
 std::string loaded_version;
 std::string loaded_dir;
 
-// Mangled-name fragments for the 9 element types, indexed by PDS dtype.
+// Mangled-name fragments for the 9 element types, indexed by PDS dtype (docs/engine.md, "Exported symbols").
 const char *const kTypeCodes[9] = {
     "f",                       // float
     "l",                       // long (int64)
@@ -132,7 +132,8 @@ namespace {
 /// Loads the runtime in `dir`, checks its version, then resolves every symbol into `out`.
 pds_status open_runtime(const std::string &dir, bool activate, Symbols &out, std::string &version, char **error) {
 
-        // 1. Python C-API stand-ins, global, so that libpaddle.so's Py* references resolve without libpython.
+        // 1. Python C-API stand-ins, global, so that libpaddle.so's Py* references resolve without libpython
+        //    (docs/engine.md, "Loading").
         const std::string stubs = dir + "/libpaddle_pystubs.so";
         if (!dlopen(stubs.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
             const char *why = dlerror();

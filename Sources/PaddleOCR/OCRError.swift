@@ -31,6 +31,7 @@ public struct OCRError: Error, Sendable, CustomStringConvertible {
         /// An ``OCROptions`` value is out of range.
         public static let invalidOption = Code(.invalidOption)
 
+        /// The code's name, for example `modelNotFound`.
         public var description: String { base.rawValue }
     }
 
@@ -41,12 +42,19 @@ public struct OCRError: Error, Sendable, CustomStringConvertible {
     /// The error that caused this one, if any (for example a `PaddleError`).
     public var underlying: (any Error & Sendable)?
 
+    /// Creates an error.
+    ///
+    /// - Parameters:
+    ///   - code: The kind of failure.
+    ///   - message: What went wrong, with the expected and given values when relevant.
+    ///   - underlying: The error that caused this one, if any.
     public init(_ code: Code, _ message: String, underlying: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message
         self.underlying = underlying
     }
 
+    /// The code and message, then the underlying error in parentheses.
     public var description: String {
         if let underlying { return "\(code): \(message) (\(underlying))" }
         return "\(code): \(message)"

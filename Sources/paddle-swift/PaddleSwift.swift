@@ -7,12 +7,19 @@ struct PaddleSwift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paddle-swift",
         abstract: "Run and serve Paddle Inference models from Swift, with no Python.",
+        discussion: "`paddle-swift --version` prints the tool's version and the engine's.",
         subcommands: [InfoCommand.self, RunCommand.self, BenchCommand.self, OCRCommand.self, ServeCommand.self]
     )
 
     /// Parses and runs the command, then leaves through ``ProcessExit`` rather than returning to `exit()`.
     static func main() async {
         if CommandLine.arguments.dropFirst().first == "serve" { EarlySignals.install() }
+        // `--version` is handled here rather than by ArgumentParser's built-in flag, which every subcommand's help
+        // would list beside `ocr --version` (the model generation).
+        if CommandLine.arguments.dropFirst().elementsEqual(["--version"]) {
+            ProcessExit.write(versionText() + "\n", toStandardError: false)
+            ProcessExit.now(0)
+        }
         let code: Int32
         do {
             var command = try parseAsRoot()
@@ -30,6 +37,18 @@ struct PaddleSwift: AsyncParsableCommand {
             }
         }
         ProcessExit.now(code)
+    }
+
+    /// `paddle-swift --version`: the tool's version, then the engine's (or why it could not be loaded).
+    static func versionText() -> String {
+        let engine: String
+        do {
+            try PaddleRuntime.load()
+            engine = "Paddle Inference \(PaddleRuntime.version ?? "?") (\(PaddleRuntime.directory ?? "?"))"
+        } catch {
+            engine = "Paddle Inference \(PaddleRuntime.supportedVersion) expected, not loaded: \(error)"
+        }
+        return "paddle-swift \(PaddleSwiftVersion.current)\n\(engine)"
     }
 }
 

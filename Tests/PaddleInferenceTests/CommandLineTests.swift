@@ -60,6 +60,32 @@ struct CommandLineTests {
         #expect(!result.output.contains("inputs:"))
     }
 
+    @Test func version_printsToolAndEngineVersions() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build paddle-swift first")
+        let result = try paddleSwift(["--version"])
+        #expect(result.status == 0, "\(result.error)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "paddle-swift \(PaddleSwiftVersion.current)", "\(result.output)")
+        #expect(lines.count == 2 && lines[1].hasPrefix("Paddle Inference 3.3.1 ("), "\(result.output)")
+    }
+
+    /// `ocr --version` stays the model generation: a bad generation is refused, a good one runs the command.
+    @Test func ocr_versionOption_isTheModelGeneration() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build paddle-swift first")
+        let missing = try Fixtures.temporaryDirectory() + "/missing.png"
+        let bad = try paddleSwift(["ocr", "--version", "v9", missing])
+        #expect(bad.status != 0)
+        #expect(bad.error.contains("v9"), "\(bad.error)")
+        #expect(!bad.output.contains("paddle-swift \(PaddleSwiftVersion.current)"))
+        // Parsed as the generation, the command runs: it fails on the missing image, or on the v5 models where
+        // they are not installed, never on its arguments.
+        let good = try paddleSwift(["ocr", "--version", "v5", missing])
+        #expect(good.status != 0)
+        #expect(good.error.contains("missing.png") || good.error.contains("ppocrv5"), "\(good.error)")
+        #expect(!good.error.contains("--version <version>"), "\(good.error)")
+        #expect(!good.output.contains("paddle-swift \(PaddleSwiftVersion.current)"), "\(good.output)")
+    }
+
     /// `run` on every dtype case of the oracle fixtures writes outputs equal to Python's.
     @Test func run_everyDTypeCase_writesOracleOutputs() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build paddle-swift first")

@@ -43,6 +43,7 @@ import Testing
             try await client.execute(uri: "/v2", method: .get) { response in
                 let json = response.body.json()
                 #expect(json["name"] == .string("paddle-swift"))
+                #expect(json["version"] == .string(PaddleSwiftVersion.current))
                 #expect(json["extensions"]?.arrayValue?.contains(.string("binary_tensor_data")) == true)
             }
         }

@@ -47,7 +47,7 @@ if [[ -z $binary ]]; then
     binary=$(bench/build-swift.sh)
 fi
 "$binary" serve --help >/dev/null 2>&1 || {
-    log "$binary has no serve subcommand (bench/build-swift.sh fell back to its staging package: the package's release build failed, see bench/out/build.log)"
+    log "$binary has no serve subcommand (not a paddle-swift build?)"
     exit 1; }
 
 # The raw C++ loop on the same engine (bench/raw_loop.cpp): the PP-OCRv4 rec target compares the server with it,

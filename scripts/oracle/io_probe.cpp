@@ -6,7 +6,7 @@
 // ctypes into the oracle's Python process, where `import paddle` has already loaded libpaddle.so.
 //
 // The wheel ships no C++ headers. The few engine entry points used here are declared by their mangled names
-// (GCC asm labels); layouts and sizes come from shared/PADDLE-ENGINE-NOTES.md:
+// (GCC asm labels); layouts and sizes come from docs/engine.md ("Object layouts"):
 //   sizeof(paddle::AnalysisConfig) = 0x660, sizeof(paddle_infer::Predictor) = 8 (one unique_ptr<PaddlePredictor>),
 //   ~Predictor is not exported: it is the deleting destructor in vtable slot 17 of the inner PaddlePredictor.
 //

@@ -10,7 +10,7 @@ Conventions, shared by make_fixtures.py, run_oracle.py and the Swift tests:
   '|i1' and '|b1'. uint16 is not an engine dtype, so a '<u2' array always means bfloat16.
 * Settings: CPU (disable_gpu), cpu_math_library_num_threads, switch_ir_optim, enable_memory_optim and glog info
   off. oneDNN is disabled for PIR (.json) programs by default (they hit the oneDNN PIR bug of 3.3.1, see
-  shared/PADDLE-ENGINE-NOTES.md section 6) and left at the engine default (on) for everything else.
+  docs/engine.md, "PIR programs and oneDNN") and left at the engine default (on) for everything else.
 * Run path: the zero-copy handle API (copy_from_cpu / run() / copy_to_cpu), which is what the Swift SDK calls.
   The Python bindings cannot copy bfloat16 in or out, so a model with a bfloat16 input or output is run through
   Predictor.run(list[paddle.Tensor]) instead (the engine's Run(vector<paddle::Tensor>) overload).

@@ -11,7 +11,7 @@ per output. Inputs are matched by name; their dtype comes from the .npy file: '<
 '<f2' float16, '<u2' bfloat16 bit patterns, '<i8' int64, '<i4' int32, '|u1' uint8, '|i1' int8, '|b1' bool.
 bfloat16 outputs are written the same way (uint16 bit patterns).
 
---onednn auto (the default) disables oneDNN for PIR .json programs (3.3.1 bug, see PADDLE-ENGINE-NOTES.md) and
+--onednn auto (the default) disables oneDNN for PIR .json programs (3.3.1 bug, see docs/engine.md) and
 keeps the engine default (on) otherwise. --dir D uses Config(D), which reads __model__ plus one file per
 parameter; for a __model__ + __params__ folder pass --program D/__model__ --params D/__params__.
 --info prints what a fresh predictor's GetInput/OutputTensorShape and GetInput/OutputTypes report, as JSON.

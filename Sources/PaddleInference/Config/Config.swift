@@ -22,8 +22,8 @@ public struct Config: Sendable {
     /// (10), 0 for no bound.
     ///
     /// With a bound, memory stays flat however many shapes arrive (the oldest are dropped), but Paddle 3.3.1
-    /// walks that cache without a lock after every run, so runs that may add shapes run alone (README, "Engine
-    /// facts"): predictors run in parallel as long as the process sees at most this many distinct
+    /// walks that cache without a lock after every run, so runs that may add shapes run alone (docs/engine.md,
+    /// "The oneDNN shape-cache race"): predictors run in parallel as long as the process sees at most this many distinct
     /// input shapes. With 0 nothing is ever dropped (memory grows with every new shape) and runs always overlap.
     /// Models with a fixed set of shapes (for example batch sizes 1...32) run best with a bound above that
     /// set's size, or 0.

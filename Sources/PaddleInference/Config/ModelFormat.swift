@@ -9,6 +9,7 @@ public enum ModelFormat: String, Sendable, Codable, CustomStringConvertible {
     /// A legacy ProgramDesc program and its params given as memory buffers.
     case memory
 
+    /// A short name of the format, for messages (for example `PIR (.json + .pdiparams)`).
     public var description: String {
         switch self {
         case .pdmodel: "ProgramDesc (.pdmodel + .pdiparams)"

@@ -47,6 +47,7 @@ public struct PaddleError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The component is shutting down and takes no new work.
         public static let shutdown = Code(.shutdown)
 
+        /// The code's name, for example `shapeMismatch`.
         public var description: String { base.rawValue }
     }
 
@@ -57,12 +58,19 @@ public struct PaddleError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The engine's own message, when the failure came from Paddle.
     public var engineMessage: String?
 
+    /// Creates an error.
+    ///
+    /// - Parameters:
+    ///   - code: What kind of failure this is.
+    ///   - message: What went wrong, with what was expected and what was given.
+    ///   - engineMessage: Paddle's own message, when the failure came from the engine.
     public init(_ code: Code, _ message: String, engineMessage: String? = nil) {
         self.code = code
         self.message = message
         self.engineMessage = engineMessage
     }
 
+    /// The code and message, then the engine's message without its C++ call stack.
     public var description: String {
         guard let engineMessage, !engineMessage.isEmpty else { return "\(code): \(message)" }
         return "\(code): \(message): \(Self.condense(engineMessage))"

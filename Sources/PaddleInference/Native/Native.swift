@@ -131,7 +131,7 @@ enum Native {
 
     /// Serialises predictor creation and cloning across the process: Paddle 3.3.1 registers PIR types in
     /// process-wide tables while it loads a program, and two threads loading PIR programs at once fail with
-    /// "storage class already registered". Runs are not serialised.
+    /// "storage class already registered". Runs are not serialised (docs/engine.md, "Concurrent PIR loads").
     static let creationLock = NSLock()
 
     /// Guards engine state that is shared by all predictors of the process without a lock of its own: PIR's
@@ -140,7 +140,7 @@ enum Native {
     /// after every oneDNN run in cache-clearing mode; runs racing a destruction or another run's new shapes
     /// crashed there). Runs of such predictors share the lock, except oneDNN runs that may change the cache
     /// (see ``OneDNNShapeCache``); creation, cloning and destruction take it alone. Predictors with neither PIR
-    /// nor oneDNN never touch it.
+    /// nor oneDNN never touch it (docs/engine.md, "Shared engine state").
     static let sharedStateLock = ReadWriteLock()
 
     /// The model of oneDNN's shape cache that decides which oneDNN runs may overlap.
@@ -154,7 +154,8 @@ enum Native {
     /// "could not reshape a memory descriptor", whether or not the destroyed clone had run. So a released clone is
     /// not destroyed: its engine predictor waits here, the next ``Predictor/clone()`` of the family takes it
     /// instead of cloning again (memory stays bounded by the most clones alive at once), and the original destroys
-    /// all of them, then itself, once every clone is gone (each clone keeps its parent alive).
+    /// all of them, then itself, once every clone is gone (each clone keeps its parent alive). docs/engine.md,
+    /// "Clones".
     final class Family: Sendable {
         private let spares = Mutex<[UInt]>([])
 

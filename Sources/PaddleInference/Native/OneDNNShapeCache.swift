@@ -17,6 +17,8 @@ import Foundation
 /// distinct input shapes in the process therefore run in parallel after their first runs; workloads with more
 /// (which make Paddle rebuild its kernels on most runs anyway) run one at a time.
 ///
+/// The engine's side is described in docs/engine.md, "The oneDNN shape-cache race".
+///
 /// One assumption: a oneDNN predictor's first run with some shapes stores kernels for them (any model with at
 /// least one oneDNN kernel does).
 ///

@@ -20,6 +20,7 @@ public struct PoolStatistics: Sendable, Hashable, Codable, CustomStringConvertib
     /// Calls whose deadline passed while they waited (they never ran).
     public var timedOut: Int
 
+    /// Creates a snapshot; every counter not given is zero.
     public init(
         size: Int, busy: Int = 0, queued: Int = 0, completed: Int = 0, failed: Int = 0, rejected: Int = 0,
         cancelled: Int = 0, timedOut: Int = 0
@@ -34,6 +35,7 @@ public struct PoolStatistics: Sendable, Hashable, Codable, CustomStringConvertib
         self.timedOut = timedOut
     }
 
+    /// One line with every figure, for logs.
     public var description: String {
         "size \(size), busy \(busy), queued \(queued), completed \(completed), failed \(failed), "
             + "rejected \(rejected), cancelled \(cancelled), timed out \(timedOut)"

@@ -26,6 +26,7 @@ extension PredictorPool {
 
 /// The results of ``PredictorPool/results(for:outputs:maxInFlight:)``, in input order.
 public struct PoolResults<Inputs: AsyncSequence>: AsyncSequence where Inputs.Element == [String: Tensor] {
+    /// One run's outputs by name.
     public typealias Element = [String: Tensor]
 
     let pool: PredictorPool
@@ -33,6 +34,7 @@ public struct PoolResults<Inputs: AsyncSequence>: AsyncSequence where Inputs.Ele
     let outputs: [String]?
     let maxInFlight: Int
 
+    /// Starts pulling inputs; runs begin as the iterator is first asked for a result.
     public func makeAsyncIterator() -> Iterator {
         Iterator(pool: pool, inputs: inputs.makeAsyncIterator(), outputs: outputs, maxInFlight: maxInFlight)
     }
@@ -45,6 +47,9 @@ public struct PoolResults<Inputs: AsyncSequence>: AsyncSequence where Inputs.Ele
         let maxInFlight: Int
         let inFlight = InFlightRuns()
 
+        /// The next input's outputs, in input order; `nil` once the inputs are exhausted.
+        ///
+        /// - Throws: The first error of the inputs or of a run; the runs still in flight are then cancelled.
         public mutating func next() async throws -> [String: Tensor]? {
             while inFlight.tasks.count < maxInFlight, var source = inputs {
                 let input: [String: Tensor]?

@@ -47,6 +47,7 @@ public final class PredictorPool: Sendable {
         /// is shared between them (used by the benchmarks to measure what cloning saves). Default `false`.
         public var independentPredictors: Bool = false
 
+        /// Options with these values and shared (cloned) predictors.
         public init(size: Int = 1, queueCapacity: Int = 64, defaultTimeout: Duration? = nil) {
             self.size = size
             self.queueCapacity = queueCapacity

@@ -18,9 +18,13 @@
 public final class Predictor {
     /// Where a predictor is in its life.
     public enum State: Sendable, Equatable {
+        /// The engine is loading the model.
         case loading
+        /// Loaded: the predictor can run.
         case ready
+        /// Creation failed with this error (the initializer throws it too).
         case failed(PaddleError)
+        /// ``Predictor/destroy()`` released the native predictor; every call now throws `.invalidState`.
         case destroyed
     }
 

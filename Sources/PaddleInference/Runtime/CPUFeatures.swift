@@ -13,15 +13,21 @@ import Foundation
 /// if !cpu.supportsBFloat16 { ... }   // bfloat16 models cannot run here
 /// ```
 public struct CPUFeatures: Sendable, Hashable, CustomStringConvertible {
+    /// AVX2 (with the operating system saving the AVX registers).
     public var avx2: Bool
     /// AVX-512 Foundation.
     public var avx512: Bool
     /// AVX-512 F, BW, VL and DQ together (oneDNN's `avx512_core`).
     public var avx512Core: Bool
+    /// AVX-512 VNNI (int8 dot products).
     public var avx512VNNI: Bool
+    /// AVX-512 BF16 (bfloat16 dot products).
     public var avx512BF16: Bool
+    /// AMX tiles (with the operating system saving the tile state).
     public var amxTile: Bool
+    /// AMX int8 tile multiplication.
     public var amxInt8: Bool
+    /// AMX bfloat16 tile multiplication.
     public var amxBF16: Bool
     /// oneDNN's effective instruction set as a `dnnl_cpu_isa_t` mask, after any `ONEDNN_MAX_CPU_ISA` limit; `nil`
     /// when the runtime is not loaded.

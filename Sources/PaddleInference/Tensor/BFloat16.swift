@@ -6,6 +6,7 @@ public struct BFloat16: Sendable, Hashable, BitwiseCopyable, CustomStringConvert
     /// The raw 16-bit pattern.
     public var bitPattern: UInt16
 
+    /// The value with these 16 bits (the upper half of a float32's bits).
     public init(bitPattern: UInt16) { self.bitPattern = bitPattern }
 
     /// Rounds `value` to the nearest bfloat16 (ties to even); NaN stays NaN.
@@ -22,5 +23,6 @@ public struct BFloat16: Sendable, Hashable, BitwiseCopyable, CustomStringConvert
     /// The exact float32 value.
     public var floatValue: Float { Float(bitPattern: UInt32(bitPattern) << 16) }
 
+    /// The value as a float32 prints it.
     public var description: String { floatValue.description }
 }

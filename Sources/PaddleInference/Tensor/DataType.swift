@@ -2,7 +2,24 @@ import CPaddle
 
 /// The element types of Paddle Inference tensors (all 9 that the engine's tensor API supports).
 public enum DataType: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
-    case float32, float64, float16, bfloat16, int64, int32, uint8, int8, bool
+    /// IEEE 754 single precision (`Float`).
+    case float32
+    /// IEEE 754 double precision (`Double`).
+    case float64
+    /// IEEE 754 half precision (`Float16`).
+    case float16
+    /// bfloat16: the upper 16 bits of a float32 (``BFloat16``); needs oneDNN's `avx512_core` to run.
+    case bfloat16
+    /// 64-bit signed integer (`Int64`).
+    case int64
+    /// 32-bit signed integer (`Int32`).
+    case int32
+    /// 8-bit unsigned integer (`UInt8`).
+    case uint8
+    /// 8-bit signed integer (`Int8`).
+    case int8
+    /// Boolean, one byte per element (`Bool`).
+    case bool
 
     /// Bytes per element.
     public var byteSize: Int {
@@ -14,6 +31,7 @@ public enum DataType: String, Sendable, CaseIterable, Codable, CustomStringConve
         }
     }
 
+    /// The type's name, for example `float32`.
     public var description: String { rawValue }
 
     /// The engine's `paddle_infer::DataType` number.

@@ -1,8 +1,8 @@
 /// An n-dimensional array of one ``DataType``: the inputs and outputs of a ``Predictor``.
 ///
 /// A tensor is an immutable value that owns (or keeps alive) its bytes, so it can be shared across tasks and
-/// handed to the engine without a copy: while ``Predictor/run(_:inputs:)`` runs, the engine reads the tensor's
-/// bytes in place, and the tensor outlives the run.
+/// handed to the engine without a copy: while ``Predictor/run(_:outputs:transfer:)`` runs, the engine reads the
+/// tensor's bytes in place, and the tensor outlives the run.
 ///
 /// ```swift
 /// let x = try Tensor(shape: [1, 3, 48, 320], scalars: pixels)   // [Float]

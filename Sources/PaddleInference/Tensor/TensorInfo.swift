@@ -7,12 +7,14 @@ public struct TensorInfo: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The element type.
     public let dataType: DataType
 
+    /// Describes one tensor of a model.
     public init(name: String, shape: [Int], dataType: DataType) {
         self.name = name
         self.shape = shape
         self.dataType = dataType
     }
 
+    /// `name: type [dims]`, with `?` for dynamic dimensions, for example `x: float32 [?, 3, ?, ?]`.
     public var description: String {
         "\(name): \(dataType) [\(shape.map { $0 < 0 ? "?" : String($0) }.joined(separator: ", "))]"
     }

@@ -5,7 +5,9 @@ import Foundation
 /// Values follow the TIFF spec: 1 = as stored, 2 = mirrored, 3 = rotated 180°, 4 = flipped,
 /// 5 = transposed, 6 = needs 90° clockwise rotation, 7 = transversed, 8 = needs 90° counter-clockwise rotation.
 public struct EXIFOrientation: RawRepresentable, Sendable, Hashable {
+    /// The tag's value, 1 to 8.
     public let rawValue: Int
+    /// The orientation with this tag value; `nil` outside 1...8.
     public init?(rawValue: Int) {
         guard (1...8).contains(rawValue) else { return nil }
         self.rawValue = rawValue

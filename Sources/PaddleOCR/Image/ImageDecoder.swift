@@ -112,7 +112,7 @@ extension OCRImage {
         self = try ImageDecoder.decode(data, applyEXIFOrientation: applyEXIFOrientation, maxPixels: maxPixels)
     }
 
-    /// Reads and decodes an image file. See ``init(decoding:applyEXIFOrientation:)``.
+    /// Reads and decodes an image file. See ``init(decoding:applyEXIFOrientation:maxPixels:)``.
     public init(contentsOfFile path: String, applyEXIFOrientation: Bool = true) throws(OCRError) {
         let data: Data
         do {

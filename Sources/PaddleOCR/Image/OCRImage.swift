@@ -3,8 +3,8 @@ import Foundation
 /// An 8-bit, 3-channel image in **BGR** order (the order every PP-OCR stage works in), rows stored
 /// contiguously without padding.
 ///
-/// Create one by decoding JPEG/PNG bytes with ``init(decoding:applyEXIFOrientation:)`` or from raw pixels with
-/// ``init(width:height:bgr:)``. Values are immutable and `Sendable`.
+/// Create one by decoding JPEG/PNG bytes with ``init(decoding:applyEXIFOrientation:maxPixels:)`` or from raw
+/// pixels with ``init(width:height:bgr:)``. Values are immutable and `Sendable`.
 public struct OCRImage: Sendable, Equatable {
     /// Width in pixels.
     public let width: Int

@@ -22,9 +22,13 @@ public enum OCRModelLocator {
 
     /// Resolved model and dictionary paths for `options`.
     public struct Paths: Sendable, Equatable {
+        /// The text detection model (a folder or program file).
         public var detection: String
+        /// The text-line direction classifier (a folder or program file).
         public var classification: String
+        /// The text recognition model (a folder or program file).
         public var recognition: String
+        /// The recognition model's character dictionary.
         public var dictionary: String
     }
 

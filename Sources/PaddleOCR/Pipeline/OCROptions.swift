@@ -23,7 +23,9 @@ public struct OCROptions: Sendable, Equatable {
         public var directory: String? = nil
         /// Explicit model paths (a folder or program file); `nil` = derived from ``version`` and ``directory``.
         public var detectionModel: String? = nil
+        /// Explicit direction classifier path; `nil` = the mobile v2 classifier in ``directory``.
         public var classificationModel: String? = nil
+        /// Explicit recognition model path; `nil` = derived from ``version`` and ``directory``.
         public var recognitionModel: String? = nil
         /// Explicit dictionary (`.txt` one character per line, or a PaddleX `inference.yml`/`config.json`).
         public var dictionary: String? = nil
@@ -37,7 +39,7 @@ public struct OCROptions: Sendable, Equatable {
         public var poolSize: Int = 1
         /// oneDNN on/off; `nil` = the engine default (on for `.pdmodel`, off for PIR `.json`, which requires it off).
         public var oneDNN: Bool? = nil
-        /// oneDNN's cache capacity in input-shape sets (``Config/oneDNNCacheCapacity``). Default `nil`: the engine's
+        /// oneDNN's cache capacity in input-shape sets (`PaddleInference` `Config.oneDNNCacheCapacity`). Default `nil`: the engine's
         /// bound of 10.
         ///
         /// Images and line batches come in many sizes, and oneDNN keeps kernels and buffers for every input size it
@@ -50,6 +52,7 @@ public struct OCROptions: Sendable, Equatable {
         /// go one at a time, so with a bound prefer 1 predictor with 2 threads to 2 predictors with 1. A short-lived
         /// process that must overlap runs can choose 0.
         public var oneDNNCacheCapacity: Int? = nil
+        /// The defaults: PP-OCRv4 models from the default folder, 1 predictor of 1 thread per model.
         public init() {}
     }
 
@@ -65,59 +68,80 @@ public struct OCROptions: Sendable, Equatable {
         public var widthHeightRatio: Double = 8
         /// Apply the JPEG EXIF orientation when decoding bytes (the reference ignores it).
         public var applyEXIFOrientation: Bool = true
+        /// RapidOCR-paddle 1.4.5's defaults.
         public init() {}
     }
 
     /// DB text detection.
     public struct Detection: Sendable, Equatable {
+        /// How ``limitSideLength`` bounds the image before detection.
         public enum LimitType: String, Sendable, Equatable {
             /// Scale up so that the shortest side is at least ``Detection/limitSideLength``.
             case min
             /// Scale down so that the longest side is at most ``Detection/limitSideLength``.
             case max
         }
+        /// The side length that ``limitType`` applies (then both sides rounded to multiples of 32).
         public var limitSideLength: Int = 736
+        /// Whether ``limitSideLength`` is a lower bound on the shortest side or an upper bound on the longest.
         public var limitType: LimitType = .min
         /// Per-channel (B,G,R) normalisation: `(x/255 - mean) / std`.
         public var mean: [Float] = [0.5, 0.5, 0.5]
+        /// Per-channel (B,G,R) standard deviations of the normalisation (see ``mean``).
         public var std: [Float] = [0.5, 0.5, 0.5]
         /// Probability above which a pixel is text.
         public var threshold: Float = 0.3
         /// Minimum mean probability inside a box.
         public var boxThreshold: Float = 0.5
+        /// The most contours turned into boxes, in the order they are found (RapidOCR's `max_candidates`).
         public var maxCandidates: Int = 1000
         /// Box expansion: `distance = area * ratio / perimeter`.
         public var unclipRatio: Double = 1.6
         /// 2x2 dilation of the binary map.
         public var useDilation: Bool = true
+        /// RapidOCR-paddle 1.4.5's defaults.
         public init() {}
     }
 
     /// Text-line direction classification (0° / 180°).
     public struct Classification: Sendable, Equatable {
+        /// Whether lines are classified and flipped at all (RapidOCR's `use_cls`).
         public var enabled: Bool = true
+        /// The height lines are resized to.
         public var imageHeight: Int = 48
+        /// The width lines are resized to at most (then padded).
         public var imageWidth: Int = 192
+        /// Lines per engine run.
         public var batchSize: Int = 6
         /// A line is flipped when classified "180" with a probability strictly above this.
         public var threshold: Float = 0.9
+        /// RapidOCR-paddle 1.4.5's defaults.
         public init() {}
     }
 
     /// CTC text recognition.
     public struct Recognition: Sendable, Equatable {
+        /// The height lines are resized to.
         public var imageHeight: Int = 48
+        /// The narrowest padded width of a batch (a batch is as wide as its widest line needs).
         public var imageWidth: Int = 320
+        /// Lines per engine run (sorted by aspect ratio first).
         public var batchSize: Int = 6
         /// Lines whose mean character probability is below this are dropped from the results.
         public var textScore: Float = 0.5
+        /// RapidOCR-paddle 1.4.5's defaults.
         public init() {}
     }
 
+    /// Where the models are and how the engine runs them.
     public var models = Models()
+    /// The global resizing and letterboxing before detection.
     public var preprocessing = Preprocessing()
+    /// DB text detection.
     public var detection = Detection()
+    /// Text-line direction classification.
     public var classification = Classification()
+    /// CTC text recognition.
     public var recognition = Recognition()
 
     /// RapidOCR-paddle 1.4.5 defaults with the PP-OCRv4 models.

@@ -5,7 +5,7 @@ import PaddleInference
 /// 1.4.5 does it (see `OCROptions` for every parameter).
 ///
 /// Thread-safety: `Sendable`; call ``recognize(imageData:)`` / ``recognize(image:)`` from any number of tasks.
-/// Each model sits behind a ``PredictorPool`` of ``OCROptions/Models/poolSize`` predictors on the pool's own
+/// Each model sits behind a `PredictorPool` of ``OCROptions/Models/poolSize`` predictors on the pool's own
 /// threads, and every stage runs there, never on Swift's cooperative pool: decoding, resizing, detection and its
 /// contours, and the line warps on a detection thread; each batch's tensor, run and decoding on a classification or
 /// recognition thread. The calling task only waits.

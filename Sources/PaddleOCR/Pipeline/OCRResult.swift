@@ -1,19 +1,24 @@
 /// A point in original-image pixels. Encodes to JSON as `[x, y]`.
 public struct OCRPoint: Sendable, Hashable, Codable {
+    /// Horizontal position, from the left edge.
     public var x: Double
+    /// Vertical position, from the top edge.
     public var y: Double
 
+    /// A point at (`x`, `y`).
     public init(x: Double, y: Double) {
         self.x = x
         self.y = y
     }
 
+    /// Decodes `[x, y]`.
     public init(from decoder: any Decoder) throws {
         var c = try decoder.unkeyedContainer()
         x = try c.decode(Double.self)
         y = try c.decode(Double.self)
     }
 
+    /// Encodes `[x, y]`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.unkeyedContainer()
         try c.encode(x)
@@ -30,6 +35,7 @@ public struct OCRLine: Sendable, Hashable, Codable {
     /// Mean character probability (0...1).
     public var score: Double
 
+    /// A line with its box, text and score.
     public init(box: [OCRPoint], text: String, score: Double) {
         self.box = box
         self.text = text
@@ -39,10 +45,15 @@ public struct OCRLine: Sendable, Hashable, Codable {
 
 /// Seconds spent in each model stage (pre- and post-processing included).
 public struct OCRTimings: Sendable, Hashable {
+    /// Text detection: resizing, the engine run and box post-processing (not image decoding).
     public var detection: Double = 0
+    /// Direction classification of the line crops, their rotation included.
     public var classification: Double = 0
+    /// Recognition, including CTC decoding.
     public var recognition: Double = 0
+    /// The three stages together.
     public var total: Double { detection + classification + recognition }
+    /// Timings with these seconds.
     public init(detection: Double = 0, classification: Double = 0, recognition: Double = 0) {
         self.detection = detection
         self.classification = classification
@@ -60,6 +71,7 @@ public struct OCRResult: Sendable, Hashable, Codable {
     /// Per-stage seconds (not part of the JSON form).
     public var timings: OCRTimings
 
+    /// A result with these lines and timings.
     public init(results: [OCRLine], timings: OCRTimings = OCRTimings()) {
         self.results = results
         self.timings = timings
@@ -67,12 +79,14 @@ public struct OCRResult: Sendable, Hashable, Codable {
 
     private enum CodingKeys: String, CodingKey { case results }
 
+    /// Decodes the JSON form; the timings are zero.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         results = try c.decode([OCRLine].self, forKey: .results)
         timings = OCRTimings()
     }
 
+    /// Encodes the JSON form, without the timings.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(results, forKey: .results)

@@ -1,6 +1,6 @@
 import Foundation
-import PaddleModelRepository
 import KServeProtocol
+import PaddleInference
 import PaddleModelRepository
 
 /// How the server listens and what it accepts.
@@ -33,8 +33,8 @@ public struct ServingConfiguration: Sendable {
     }
     /// The name reported by `GET /v2`.
     public var serverName: String = "paddle-swift"
-    /// The version reported by `GET /v2`.
-    public var serverVersion: String = "0.1.0"
+    /// The version reported by `GET /v2`: paddle-swift's own, as `paddle-swift --version` prints it.
+    public var serverVersion: String = PaddleSwiftVersion.current
     /// Limits on decoded tensors.
     public var decodingLimits = DecodingLimits()
     /// The bearer token the repository API (`/v2/repository/...`) requires; `nil` reads `PADDLE_SERVING_TOKEN`.
