@@ -4,9 +4,9 @@
 /// Written for untrusted request bodies: nesting is limited (``maximumDepth``), integers keep their exactness
 /// (see ``JSONNumber``), and every failure is a ``JSONParseError`` with the byte offset. It also accepts the
 /// non-standard tokens `NaN`, `Infinity` and `-Infinity`, which Python's `json` module writes for such floats.
-public struct JSONParser {
+package struct JSONParser {
     /// The deepest nesting of arrays and objects accepted.
-    public static let maximumDepth = 64
+    package static let maximumDepth = 64
 
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
@@ -17,7 +17,7 @@ public struct JSONParser {
     }
 
     /// Parses one JSON document that fills `bytes` (surrounding white space allowed).
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.parseValue()
@@ -27,7 +27,7 @@ public struct JSONParser {
     }
 
     /// Parses one JSON document from an array of bytes.
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
         do {
             return try bytes.withUnsafeBytes { try parse($0) }
         } catch let error as JSONParseError {
@@ -320,11 +320,11 @@ public struct JSONParser {
 }
 
 /// Why a JSON document could not be parsed.
-public struct JSONParseError: Error, Sendable, CustomStringConvertible {
+package struct JSONParseError: Error, Sendable, CustomStringConvertible {
     /// The byte offset where parsing stopped.
-    public var offset: Int
+    package var offset: Int
     /// What was wrong.
-    public var reason: String
+    package var reason: String
 
-    public var description: String { "\(reason) at byte \(offset)" }
+    package var description: String { "\(reason) at byte \(offset)" }
 }

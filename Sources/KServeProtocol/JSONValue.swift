@@ -3,7 +3,7 @@
 ///
 /// Numbers keep their exactness: an integer literal that fits `Int64` (or `UInt64`) stays an integer, everything
 /// else is a `Double`, so converting to an integer tensor can report overflow instead of rounding silently.
-public enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(JSONNumber)
@@ -12,43 +12,43 @@ public enum JSONValue: Sendable, Equatable {
     case object(JSONObject)
 
     /// The member `key` of an object, or `nil`.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         guard case .object(let object) = self else { return nil }
         return object[key]
     }
 
     /// The string, when this is one.
-    public var stringValue: String? {
+    package var stringValue: String? {
         guard case .string(let value) = self else { return nil }
         return value
     }
 
     /// The boolean, when this is one.
-    public var boolValue: Bool? {
+    package var boolValue: Bool? {
         guard case .bool(let value) = self else { return nil }
         return value
     }
 
     /// The value as an exact `Int`, when it is an integral number that fits.
-    public var intValue: Int? {
+    package var intValue: Int? {
         guard case .number(let number) = self else { return nil }
         return number.exactInt64.flatMap { Int(exactly: $0) }
     }
 
     /// The object, when this is one.
-    public var objectValue: JSONObject? {
+    package var objectValue: JSONObject? {
         guard case .object(let value) = self else { return nil }
         return value
     }
 
     /// The array, when this is one.
-    public var arrayValue: [JSONValue]? {
+    package var arrayValue: [JSONValue]? {
         guard case .array(let value) = self else { return nil }
         return value
     }
 
     /// A short name of the value's kind, for error messages.
-    public var kindName: String {
+    package var kindName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -61,13 +61,13 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 /// A JSON number: an exact integer when the literal is one and fits, a `Double` otherwise.
-public enum JSONNumber: Sendable, Equatable {
+package enum JSONNumber: Sendable, Equatable {
     case int(Int64)
     case uint(UInt64)
     case double(Double)
 
     /// The value as `Double` (possibly rounded).
-    public var doubleValue: Double {
+    package var doubleValue: Double {
         switch self {
         case .int(let value): Double(value)
         case .uint(let value): Double(value)
@@ -76,7 +76,7 @@ public enum JSONNumber: Sendable, Equatable {
     }
 
     /// The exact `Int64`, when the number is integral and fits.
-    public var exactInt64: Int64? {
+    package var exactInt64: Int64? {
         switch self {
         case .int(let value): value
         case .uint(let value): Int64(exactly: value)
@@ -85,7 +85,7 @@ public enum JSONNumber: Sendable, Equatable {
     }
 
     /// The exact `UInt64`, when the number is integral, non-negative and fits.
-    public var exactUInt64: UInt64? {
+    package var exactUInt64: UInt64? {
         switch self {
         case .int(let value): UInt64(exactly: value)
         case .uint(let value): value
@@ -95,19 +95,19 @@ public enum JSONNumber: Sendable, Equatable {
 }
 
 /// A JSON object that keeps its members' order (for stable output) and looks keys up by name.
-public struct JSONObject: Sendable, Equatable {
+package struct JSONObject: Sendable, Equatable {
     /// The members in document order; a repeated key keeps its last value for lookups.
-    public private(set) var members: [(key: String, value: JSONValue)]
+    package private(set) var members: [(key: String, value: JSONValue)]
 
-    public init(_ members: [(key: String, value: JSONValue)] = []) {
+    package init(_ members: [(key: String, value: JSONValue)] = []) {
         self.members = members
     }
 
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         members.last(where: { $0.key == key })?.value
     }
 
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+    package static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.members.count == rhs.members.count
             && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }

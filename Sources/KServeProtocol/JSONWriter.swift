@@ -4,21 +4,21 @@
 /// Values are appended in call order; the caller is responsible for well-formed nesting (``object(_:)`` and
 /// ``array(_:)`` help). Non-finite floats are written as `NaN`, `Infinity` and `-Infinity`, which Python's `json`
 /// module (and so `tritonclient`) reads back.
-public struct JSONWriter: Sendable {
+package struct JSONWriter: Sendable {
     /// The text written so far.
-    public private(set) var bytes: [UInt8] = []
+    package private(set) var bytes: [UInt8] = []
 
-    public init(capacity: Int = 256) {
+    package init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
     }
 
     /// Appends raw JSON text.
-    public mutating func raw(_ text: String) {
+    package mutating func raw(_ text: String) {
         bytes.append(contentsOf: text.utf8)
     }
 
     /// Appends `"string"` with the escapes JSON needs.
-    public mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {
@@ -36,32 +36,32 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    public mutating func int<Value: BinaryInteger>(_ value: Value) {
+    package mutating func int<Value: BinaryInteger>(_ value: Value) {
         raw(String(value))
     }
 
-    public mutating func bool(_ value: Bool) {
+    package mutating func bool(_ value: Bool) {
         raw(value ? "true" : "false")
     }
 
-    public mutating func null() {
+    package mutating func null() {
         raw("null")
     }
 
-    public mutating func double(_ value: Double) {
+    package mutating func double(_ value: Double) {
         if value.isNaN { raw("NaN") } else if value.isInfinite { raw(value < 0 ? "-Infinity" : "Infinity") } else {
             raw(value.description)
         }
     }
 
-    public mutating func float(_ value: Float) {
+    package mutating func float(_ value: Float) {
         if value.isNaN { raw("NaN") } else if value.isInfinite { raw(value < 0 ? "-Infinity" : "Infinity") } else {
             raw(value.description)
         }
     }
 
     /// Writes `{ ... }`; `body` writes the members with ``ObjectWriter/member(_:_:)``.
-    public mutating func object(_ body: (inout ObjectWriter) -> Void) {
+    package mutating func object(_ body: (inout ObjectWriter) -> Void) {
         bytes.append(UInt8(ascii: "{"))
         var members = ObjectWriter(writer: self)
         self = JSONWriter()
@@ -71,7 +71,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes `[ ... ]` with one element per item of `items`.
-    public mutating func array<Items: Sequence>(_ items: Items, _ element: (inout JSONWriter, Items.Element) -> Void) {
+    package mutating func array<Items: Sequence>(_ items: Items, _ element: (inout JSONWriter, Items.Element) -> Void) {
         bytes.append(UInt8(ascii: "["))
         var first = true
         for item in items {
@@ -83,7 +83,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes a ``JSONValue``.
-    public mutating func value(_ value: JSONValue) {
+    package mutating func value(_ value: JSONValue) {
         switch value {
         case .null: null()
         case .bool(let flag): bool(flag)
@@ -100,7 +100,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes the members of one object, adding the commas.
-    public struct ObjectWriter {
+    package struct ObjectWriter {
         fileprivate var writer: JSONWriter
         private var first = true
 
@@ -109,7 +109,7 @@ public struct JSONWriter: Sendable {
         }
 
         /// Writes `"key": <value>`, where `value` writes the value.
-        public mutating func member(_ key: String, _ value: (inout JSONWriter) -> Void) {
+        package mutating func member(_ key: String, _ value: (inout JSONWriter) -> Void) {
             if !first { writer.bytes.append(UInt8(ascii: ",")) }
             first = false
             writer.string(key)
@@ -117,13 +117,13 @@ public struct JSONWriter: Sendable {
             value(&writer)
         }
 
-        public mutating func member(_ key: String, string: String) { member(key) { $0.string(string) } }
-        public mutating func member(_ key: String, int: Int) { member(key) { $0.int(int) } }
-        public mutating func member(_ key: String, bool: Bool) { member(key) { $0.bool(bool) } }
-        public mutating func member(_ key: String, strings: [String]) {
+        package mutating func member(_ key: String, string: String) { member(key) { $0.string(string) } }
+        package mutating func member(_ key: String, int: Int) { member(key) { $0.int(int) } }
+        package mutating func member(_ key: String, bool: Bool) { member(key) { $0.bool(bool) } }
+        package mutating func member(_ key: String, strings: [String]) {
             member(key) { $0.array(strings) { $0.string($1) } }
         }
-        public mutating func member(_ key: String, ints: [Int]) {
+        package mutating func member(_ key: String, ints: [Int]) {
             member(key) { $0.array(ints) { $0.int($1) } }
         }
     }

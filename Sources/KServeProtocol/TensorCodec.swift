@@ -126,7 +126,7 @@ public enum TensorCodec {
     // MARK: Encoding
 
     /// Writes a tensor's elements as a flat JSON array.
-    public static func writeJSONData(_ tensor: Tensor, into writer: inout JSONWriter) {
+    package static func writeJSONData(_ tensor: Tensor, into writer: inout JSONWriter) {
         tensor.withUnsafeBytes { bytes in
             let count = tensor.elementCount
             switch tensor.dataType {
