@@ -25,6 +25,7 @@ public struct InferenceServer: Sendable {
     public let logger: Logger
     private var extraRoutes: [@Sendable (Router<ServingContext>) -> Void] = []
     private var startupTasks: [@Sendable () async -> Void] = []
+    private var extraServices: [any Service] = []
 
     public init(
         repository: ModelRepository, configuration: ServingConfiguration = ServingConfiguration(),
@@ -45,6 +46,13 @@ public struct InferenceServer: Sendable {
     /// bound; readiness waits for it (for example loading the OCR pipeline).
     public mutating func addStartupTask(_ task: @escaping @Sendable () async -> Void) {
         startupTasks.append(task)
+    }
+
+    /// Adds a service that runs beside the HTTP server under the same lifecycle (for example the gRPC server): it
+    /// starts after the HTTP server, and on SIGTERM/SIGINT it is told to shut down gracefully once readiness is
+    /// false and the shutdown delay has passed, before the HTTP server drains.
+    public mutating func addService(_ service: some Service) {
+        extraServices.append(service)
     }
 
     /// The router with every protocol route, the error middleware and request logging.
@@ -117,10 +125,7 @@ public struct InferenceServer: Sendable {
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.resolvedEventLoopThreads)
         let app = makeApplication(onServerRunning: onServerRunning, eventLoopGroup: loops)
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                .init(service: app),
-                .init(service: lifecycleService),
-            ],
+            services: [.init(service: app)] + extraServices.map { .init(service: $0) } + [.init(service: lifecycleService)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownDelay + configuration.drainTimeout
