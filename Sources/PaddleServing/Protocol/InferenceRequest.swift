@@ -8,6 +8,11 @@ public struct InferenceRequest: Sendable {
         public var name: String
         /// The decoded tensor (its shape and type are the request's).
         public var tensor: Tensor
+
+        public init(name: String, tensor: Tensor) {
+            self.name = name
+            self.tensor = tensor
+        }
     }
 
     /// One output the client asked for.
@@ -16,6 +21,11 @@ public struct InferenceRequest: Sendable {
         public var name: String
         /// `true`/`false` when the client chose binary or JSON for this output; `nil` for the request's default.
         public var binaryData: Bool?
+
+        public init(name: String, binaryData: Bool? = nil) {
+            self.name = name
+            self.binaryData = binaryData
+        }
     }
 
     /// The client's request id, echoed in the response.
