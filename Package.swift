@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "PaddleInference", targets: ["PaddleInference"]),
         .library(name: "PaddleOCR", targets: ["PaddleOCR"]),
         .library(name: "PaddleServing", targets: ["PaddleServing"]),
+        .library(name: "PaddleGRPC", targets: ["PaddleGRPC"]),
         .executable(name: "paddle-swift", targets: ["paddle-swift"]),
     ],
     dependencies: [
@@ -25,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Native boundary: a C ABI over Paddle Inference's C++ API, resolved at run time with dlopen/dlsym.
@@ -71,12 +76,33 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
+        // The Open Inference Protocol's gRPC service (inference.GRPCInferenceService) over the serving library's
+        // inference path. Generated code in Generated/ comes from Protos/ through scripts/generate-grpc.sh.
+        .target(
+            name: "PaddleGRPC",
+            dependencies: [
+                "PaddleInference",
+                "PaddleServing",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            exclude: ["Generated/model_config.grpc.swift"]
+        ),
         .executableTarget(
             name: "paddle-swift",
             dependencies: [
                 "PaddleInference",
                 "PaddleOCR",
                 "PaddleServing",
+                "PaddleGRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -88,6 +114,15 @@ let package = Package(
         ),
         .testTarget(name: "PaddleInferenceTests", dependencies: ["PaddleInference"]),
         .testTarget(name: "PaddleOCRTests", dependencies: ["PaddleOCR", "PaddleInference"]),
+        .testTarget(
+            name: "PaddleGRPCTests",
+            dependencies: [
+                "PaddleGRPC",
+                "PaddleServing",
+                "PaddleInference",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+            ]
+        ),
         .testTarget(
             name: "PaddleServingTests",
             dependencies: [
