@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PaddleGRPC
 import PaddleInference
 import PaddleOCR
 import PaddleServing
@@ -40,6 +41,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "The port to bind (0 picks a free one; default: 8000).")
     var port: Int?
+
+    @Option(
+        name: .long,
+        help: "The port of the gRPC service (inference.GRPCInferenceService; default: 8001, Triton's); 0 turns it off.")
+    var grpcPort: Int?
 
     @Option(name: .long, help: "The largest request body in bytes (413 beyond; default: 64 MiB).")
     var maxBodyBytes: Int?
@@ -87,6 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// The values of the options left unset, with their defaults.
     private var bindHost: String { host ?? "127.0.0.1" }
     private var bindPort: Int { port ?? 8000 }
+    private var bindGRPCPort: Int { grpcPort ?? 8001 }
 
     mutating func validate() throws {
         try applyEnvironment(ProcessInfo.processInfo.environment)
@@ -96,6 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
         if modelConfig != nil && model == nil { throw ValidationError("--model-config needs --model") }
         if modelName != nil && model == nil { throw ValidationError("--model-name needs --model") }
         guard (0...65535).contains(bindPort) else { throw ValidationError("--port must be 0...65535") }
+        guard (0...65535).contains(bindGRPCPort) else { throw ValidationError("--grpc-port must be 0...65535") }
         guard (maxBodyBytes ?? 1024) >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard (eventLoopThreads ?? 1) >= 1 else { throw ValidationError("--event-loop-threads must be at least 1") }
         guard (drainTimeout ?? 0) >= 0 else { throw ValidationError("--drain-timeout must be >= 0") }
@@ -136,6 +144,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         host = host ?? value("host")
         port = try port ?? parsed("port", as: Int.self)
+        grpcPort = try grpcPort ?? parsed("grpc-port", as: Int.self)
         maxBodyBytes = try maxBodyBytes ?? parsed("max-body-bytes", as: Int.self)
         drainTimeout = try drainTimeout ?? parsed("drain-timeout", as: Int.self)
         shutdownDelay = try shutdownDelay ?? parsed("shutdown-delay", as: Double.self)
@@ -205,6 +214,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let announcer = logger
         let host = bindHost
+        if bindGRPCPort != 0 {
+            // The gRPC server runs under the HTTP server's lifecycle: SIGTERM drains both.
+            server.addService(
+                GRPCInferenceServer(server: server, port: bindGRPCPort) { port in
+                    announcer.info("listening", metadata: ["address": "grpc://\(host):\(port)"])
+                })
+        }
         try await server.run(shutdownRequested: { EarlySignals.received }) { port in
             announcer.info("listening", metadata: ["address": "http://\(host):\(port.map(String.init) ?? "?")"])
         }
