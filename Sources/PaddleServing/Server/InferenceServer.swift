@@ -117,12 +117,16 @@ public struct InferenceServer: Sendable {
     ///   - shutdownRequested: Polled every 50 ms while the server runs; `true` starts the same graceful shutdown as
     ///     SIGTERM (for a signal that arrived before this server installed its own handlers).
     ///   - onServerRunning: Called with the bound port once the server listens.
+    ///   - eventLoopGroup: The event loops that serve the connections, shared with the services added with
+    ///     ``addService(_:)`` (the caller shuts it down after `run` returns); `nil` for a group of
+    ///     ``ServingConfiguration/resolvedEventLoopThreads`` threads, shut down when `run` returns.
     public func run(
         shutdownRequested: (@Sendable () -> Bool)? = nil,
-        onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in },
+        eventLoopGroup: MultiThreadedEventLoopGroup? = nil
     ) async throws {
         if let reason = repositoryAccess.offReason { logger.notice("\(reason)") }
-        let loops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.resolvedEventLoopThreads)
+        let loops = eventLoopGroup ?? MultiThreadedEventLoopGroup(numberOfThreads: configuration.resolvedEventLoopThreads)
         let app = makeApplication(onServerRunning: onServerRunning, eventLoopGroup: loops)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: app)] + extraServices.map { .init(service: $0) } + [.init(service: lifecycleService)],
@@ -147,7 +151,7 @@ public struct InferenceServer: Sendable {
             logger.warning("server stopped with an error", metadata: ["error": "\(error)"])
         }
         await repository.shutdown()
-        try? await loops.shutdownGracefully()
+        if eventLoopGroup == nil { try? await loops.shutdownGracefully() }
         logger.info("server stopped")
     }
 }
