@@ -12,9 +12,11 @@ import ServiceLifecycle
 /// both. On graceful shutdown it stops accepting calls and lets the calls in flight finish.
 ///
 /// ```swift
+/// let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 /// var server = InferenceServer(repository: repository, configuration: configuration)
-/// server.addService(GRPCInferenceServer(server: server, port: 8001))
-/// try await server.run()
+/// server.addService(GRPCInferenceServer(server: server, port: 8001, eventLoopGroup: loops))
+/// try await server.run(eventLoopGroup: loops)
+/// try await loops.shutdownGracefully()
 /// ```
 public struct GRPCInferenceServer: Service {
     /// The address to bind (the HTTP server's host).
@@ -22,7 +24,7 @@ public struct GRPCInferenceServer: Service {
     /// The port to bind; 0 picks a free one.
     public let port: Int
     private let service: GRPCInferenceService
-    private let eventLoopThreads: Int
+    private let eventLoopGroup: MultiThreadedEventLoopGroup
     private let maxRequestBytes: Int
     private let logger: Logger
     private let onListening: @Sendable (Int) async -> Void
@@ -30,9 +32,12 @@ public struct GRPCInferenceServer: Service {
     /// - Parameters:
     ///   - server: The HTTP server whose repository, state and configuration the gRPC service shares.
     ///   - port: The port to bind (0 picks a free one).
+    ///   - eventLoopGroup: The event loops that serve the connections (the HTTP server's, shared); shut it down
+    ///     after the server has stopped, as connections may still schedule work while they close.
     ///   - onListening: Called with the bound port once the server listens.
     public init(
-        server: InferenceServer, port: Int, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        server: InferenceServer, port: Int, eventLoopGroup: MultiThreadedEventLoopGroup,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         let configuration = server.configuration
         host = configuration.host
@@ -41,7 +46,7 @@ public struct GRPCInferenceServer: Service {
             repository: server.repository, state: server.state, configuration: configuration,
             access: BearerTokenMiddleware(host: configuration.host, token: configuration.resolvedRepositoryToken),
             metrics: GRPCMetrics(registry: server.repository.metrics.registry), logger: server.logger)
-        eventLoopThreads = configuration.resolvedEventLoopThreads
+        self.eventLoopGroup = eventLoopGroup
         maxRequestBytes = configuration.maxBodyBytes
         logger = server.logger
         self.onListening = onListening
@@ -51,30 +56,23 @@ public struct GRPCInferenceServer: Service {
     ///
     /// - Throws: When the port cannot be bound.
     public func run() async throws {
-        let loops = MultiThreadedEventLoopGroup(numberOfThreads: eventLoopThreads)
         var config = HTTP2ServerTransport.Posix.Config.defaults
         config.rpc.maxRequestPayloadSize = maxRequestBytes
         let server = GRPCServer(
             transport: .http2NIOPosix(
                 address: Self.address(host: host, port: port), transportSecurity: .plaintext, config: config,
-                eventLoopGroup: loops),
+                eventLoopGroup: eventLoopGroup),
             services: [service])
-        do {
-            try await withGracefulShutdownHandler {
-                try await withThrowingDiscardingTaskGroup { group in
-                    group.addTask { try await server.serve() }
-                    if let address = try await server.listeningAddress, let port = address.ipv4?.port ?? address.ipv6?.port {
-                        await onListening(port)
-                    }
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await server.serve() }
+                if let address = try await server.listeningAddress, let port = address.ipv4?.port ?? address.ipv6?.port {
+                    await onListening(port)
                 }
-            } onGracefulShutdown: {
-                server.beginGracefulShutdown()
             }
-        } catch {
-            try? await loops.shutdownGracefully()
-            throw error
+        } onGracefulShutdown: {
+            server.beginGracefulShutdown()
         }
-        try? await loops.shutdownGracefully()
         logger.info("gRPC server stopped")
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOPosix
 import PaddleGRPC
 import PaddleInference
 import PaddleOCR
@@ -214,16 +215,21 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let announcer = logger
         let host = bindHost
+        // HTTP and gRPC share the event loops, shut down once both servers have stopped.
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: serving.resolvedEventLoopThreads)
         if bindGRPCPort != 0 {
             // The gRPC server runs under the HTTP server's lifecycle: SIGTERM drains both.
             server.addService(
-                GRPCInferenceServer(server: server, port: bindGRPCPort) { port in
+                GRPCInferenceServer(server: server, port: bindGRPCPort, eventLoopGroup: loops) { port in
                     announcer.info("listening", metadata: ["address": "grpc://\(host):\(port)"])
                 })
         }
-        try await server.run(shutdownRequested: { EarlySignals.received }) { port in
-            announcer.info("listening", metadata: ["address": "http://\(host):\(port.map(String.init) ?? "?")"])
-        }
+        try await server.run(
+            shutdownRequested: { EarlySignals.received },
+            onServerRunning: { port in
+                announcer.info("listening", metadata: ["address": "http://\(host):\(port.map(String.init) ?? "?")"])
+            }, eventLoopGroup: loops)
+        try? await loops.shutdownGracefully()
         await slot.pipeline?.shutdown()
     }
 
