@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "PaddleModelRepository", targets: ["PaddleModelRepository"]),
         .library(name: "PaddleServing", targets: ["PaddleServing"]),
         .library(name: "PaddleOCRServing", targets: ["PaddleOCRServing"]),
+        .library(name: "PaddleGRPC", targets: ["PaddleGRPC"]),
         .executable(name: "paddle-swift", targets: ["paddle-swift"]),
         .executable(name: "paddle-bench", targets: ["PaddleBench"]),
     ],
@@ -31,6 +32,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         // `swift package generate-documentation` (scripts/docs.sh); a command plugin, linked into nothing.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Native boundary: a C ABI over Paddle Inference's C++ API, resolved at run time with dlopen/dlsym.
@@ -118,6 +123,28 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The Open Inference Protocol's gRPC service (inference.GRPCInferenceService) over the serving library's
+        // inference path. Generated code in Generated/ comes from Protos/ through scripts/generate-grpc.sh.
+        .target(
+            name: "PaddleGRPC",
+            dependencies: [
+                "PaddleInference",
+                "KServeProtocol",
+                "PaddleModelRepository",
+                "PaddleServing",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            exclude: ["Generated/model_config.grpc.swift"]
+        ),
         .executableTarget(
             name: "paddle-swift",
             dependencies: [
@@ -126,7 +153,9 @@ let package = Package(
                 "PaddleModelRepository",
                 "PaddleServing",
                 "PaddleOCRServing",
+                "PaddleGRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -160,6 +189,18 @@ let package = Package(
             dependencies: [
                 "PaddleModelRepository", "KServeProtocol", "PaddleInference", "PaddleTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PaddleGRPCTests",
+            dependencies: [
+                "PaddleGRPC",
+                "PaddleServing",
+                "PaddleModelRepository",
+                "KServeProtocol",
+                "PaddleInference",
+                "PaddleTestSupport",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
             ]
         ),
         .testTarget(

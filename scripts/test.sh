@@ -22,9 +22,11 @@ swift test --skip-build --skip "$memory_tests"
 swift test --skip-build --no-parallel --filter "$memory_tests"
 
 client_tests="${CLIENT_TESTS_VENV:-$repo/.venv-client-tests}"
-# The KServe v2 conformance suite, driven by the real tritonclient against the built `paddle-swift serve`, and
-# every curl line of README.md run as written.
+# The KServe v2 conformance suites, driven by the real tritonclient against the built `paddle-swift serve` over HTTP
+# (tests/triton) and gRPC (tests/triton_grpc), and every curl line of README.md run as written.
+# (Two runs: each suite has its own conftest.py, and tests/triton imports from its own by name.)
 "$client_tests/bin/pytest" -q tests/triton tests/readme
+"$client_tests/bin/pytest" -q tests/triton_grpc
 
 # Portability: the dtype and OCR suites again as on a CPU without AVX-512. The oneDNN 3.6.2 inside the 3.3.1 wheel
 # honours ONEDNN_MAX_CPU_ISA (checked: `paddle-swift info` then reports oneDNN avx2, and bfloat16 fails in Python

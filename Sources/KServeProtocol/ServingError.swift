@@ -16,6 +16,9 @@ public struct ServingError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// Extra response headers (for example `Retry-After`).
     public var headers: HTTPFields
+    /// The request's deadline passed before it could run. HTTP answers 503 like any other overload; gRPC answers
+    /// `DEADLINE_EXCEEDED`.
+    public var isDeadlineExceeded = false
 
     public init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
         self.status = status
@@ -53,6 +56,7 @@ public struct ServingError: Error, Sendable, CustomStringConvertible {
             self.init(.serviceUnavailable, "the server is overloaded; retry later")
         case .timedOut:
             self.init(.serviceUnavailable, "the request timed out before it could run")
+            isDeadlineExceeded = true
         case .shutdown, .cancelled:
             self.init(.serviceUnavailable, "the model is shutting down")
         case .runtimeLoad, .modelFile, .integrity, .unsupported:

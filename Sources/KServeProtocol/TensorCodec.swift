@@ -7,8 +7,9 @@ import PaddleInference
 public enum TensorCodec {
     // MARK: Decoding
 
-    /// A tensor copied from binary data whose size was already checked against the shape.
-    static func tensor(
+    /// A tensor copied from binary data whose size was already checked against the shape (also used by the gRPC
+    /// service for `raw_input_contents`).
+    package static func tensor(
         shape: [Int], dataType: DataType, binary: UnsafeRawBufferPointer
     ) throws(ServingError) -> Tensor {
         do {

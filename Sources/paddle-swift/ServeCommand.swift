@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOPosix
+import PaddleGRPC
 import PaddleInference
 import PaddleModelRepository
 import PaddleOCR
@@ -42,6 +44,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "The port to bind (0 picks a free one; default: 8000).")
     var port: Int?
+
+    @Option(
+        name: .long,
+        help: "The port of the gRPC service (inference.GRPCInferenceService; default: 8001, Triton's); 0 turns it off.")
+    var grpcPort: Int?
 
     @Option(name: .long, help: "The largest request body in bytes (413 beyond; default: 64 MiB).")
     var maxBodyBytes: Int?
@@ -89,6 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// The values of the options left unset, with their defaults.
     private var bindHost: String { host ?? "127.0.0.1" }
     private var bindPort: Int { port ?? 8000 }
+    private var bindGRPCPort: Int { grpcPort ?? 8001 }
 
     mutating func validate() throws {
         try applyEnvironment(ProcessInfo.processInfo.environment)
@@ -98,6 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
         if modelConfig != nil && model == nil { throw ValidationError("--model-config needs --model") }
         if modelName != nil && model == nil { throw ValidationError("--model-name needs --model") }
         guard (0...65535).contains(bindPort) else { throw ValidationError("--port must be 0...65535") }
+        guard (0...65535).contains(bindGRPCPort) else { throw ValidationError("--grpc-port must be 0...65535") }
         guard (maxBodyBytes ?? 1024) >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard (eventLoopThreads ?? 1) >= 1 else { throw ValidationError("--event-loop-threads must be at least 1") }
         guard (drainTimeout ?? 0) >= 0 else { throw ValidationError("--drain-timeout must be >= 0") }
@@ -138,6 +147,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         host = host ?? value("host")
         port = try port ?? parsed("port", as: Int.self)
+        grpcPort = try grpcPort ?? parsed("grpc-port", as: Int.self)
         maxBodyBytes = try maxBodyBytes ?? parsed("max-body-bytes", as: Int.self)
         drainTimeout = try drainTimeout ?? parsed("drain-timeout", as: Int.self)
         shutdownDelay = try shutdownDelay ?? parsed("shutdown-delay", as: Double.self)
@@ -207,9 +217,21 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let announcer = logger
         let host = bindHost
-        try await server.run(shutdownRequested: { EarlySignals.received }) { port in
-            announcer.info("listening", metadata: ["address": "http://\(host):\(port.map(String.init) ?? "?")"])
+        // HTTP and gRPC share the event loops, shut down once both servers have stopped.
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: serving.resolvedEventLoopThreads)
+        if bindGRPCPort != 0 {
+            // The gRPC server runs under the HTTP server's lifecycle: SIGTERM drains both.
+            server.addService(
+                GRPCInferenceServer(server: server, port: bindGRPCPort, eventLoopGroup: loops) { port in
+                    announcer.info("listening", metadata: ["address": "grpc://\(host):\(port)"])
+                })
         }
+        try await server.run(
+            shutdownRequested: { EarlySignals.received },
+            onServerRunning: { port in
+                announcer.info("listening", metadata: ["address": "http://\(host):\(port.map(String.init) ?? "?")"])
+            }, eventLoopGroup: loops)
+        try? await loops.shutdownGracefully()
         await slot.pipeline?.shutdown()
     }
 

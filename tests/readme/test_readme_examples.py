@@ -74,7 +74,7 @@ def server():
     port = _free_port()
     log = open(os.path.join(work, "server.log"), "w")
     env = {**os.environ, "PADDLE_SERVING_TOKEN": "s3cret"}
-    proc = subprocess.Popen([binary, "serve", "--model-repository", repo, "--port", str(port)],
+    proc = subprocess.Popen([binary, "serve", "--model-repository", repo, "--port", str(port), "--grpc-port", "0"],
                             stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     deadline = time.monotonic() + 300  # loading four models on a slow CPU; polled, so a fast one waits less
     while True:

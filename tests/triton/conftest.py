@@ -44,7 +44,7 @@ def server():
     port = _free_port()
     log = open(os.path.join(repo, "server.log"), "w")
     proc = subprocess.Popen(
-        [binary, "serve", "--model-repository", repo, "--port", str(port), "--drain-timeout", "10",
+        [binary, "serve", "--model-repository", repo, "--port", str(port), "--grpc-port", "0", "--drain-timeout", "10",
          # The versions are links to the installed models: trust those folders (other links are refused).
          "--trusted-root", os.path.dirname(CLASSIFIER), "--trusted-root", os.path.join(FIXTURES, "models")],
         stdout=log, stderr=subprocess.STDOUT)

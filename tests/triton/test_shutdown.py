@@ -18,7 +18,7 @@ def _start(args, log_path):
     binary = os.environ.get("PADDLE_SWIFT_BIN", os.path.join(ROOT, ".build", "debug", "paddle-swift"))
     port = _free_port()
     log = open(log_path, "w")
-    proc = subprocess.Popen([binary, "serve", "--port", str(port)] + args, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([binary, "serve", "--port", str(port), "--grpc-port", "0"] + args, stdout=log, stderr=subprocess.STDOUT)
     url = f"127.0.0.1:{port}"
     client = httpclient.InferenceServerClient(url, network_timeout=120)
     deadline = time.monotonic() + 120

@@ -29,6 +29,7 @@ public struct InferenceServer: Sendable {
     package let pipeline: InferencePipeline
     private var extraRoutes: [@Sendable (Router<ServingContext>) -> Void] = []
     private var startupTasks: [@Sendable () async -> Void] = []
+    private var extraServices: [any Service] = []
 
     public init(
         repository: ModelRepository, configuration: ServingConfiguration = ServingConfiguration(),
@@ -50,6 +51,13 @@ public struct InferenceServer: Sendable {
     /// bound; readiness waits for it (for example loading the OCR pipeline).
     public mutating func addStartupTask(_ task: @escaping @Sendable () async -> Void) {
         startupTasks.append(task)
+    }
+
+    /// Adds a service that runs beside the HTTP server under the same lifecycle (for example the gRPC server): it
+    /// starts after the HTTP server, and on SIGTERM/SIGINT it is told to shut down gracefully once readiness is
+    /// false and the shutdown delay has passed, before the HTTP server drains.
+    public mutating func addService(_ service: some Service) {
+        extraServices.append(service)
     }
 
     /// The router with every protocol route, the error middleware and request logging.
@@ -112,18 +120,19 @@ public struct InferenceServer: Sendable {
     ///   - shutdownRequested: Polled every 50 ms while the server runs; `true` starts the same graceful shutdown as
     ///     SIGTERM (for a signal that arrived before this server installed its own handlers).
     ///   - onServerRunning: Called with the bound port once the server listens.
+    ///   - eventLoopGroup: The event loops that serve the connections, shared with the services added with
+    ///     ``addService(_:)`` (the caller shuts it down after `run` returns); `nil` for a group of
+    ///     ``ServingConfiguration/resolvedEventLoopThreads`` threads, shut down when `run` returns.
     public func run(
         shutdownRequested: (@Sendable () -> Bool)? = nil,
-        onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in },
+        eventLoopGroup: MultiThreadedEventLoopGroup? = nil
     ) async throws {
         if let reason = repositoryAccess.offReason { logger.notice("\(reason)") }
-        let loops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.resolvedEventLoopThreads)
+        let loops = eventLoopGroup ?? MultiThreadedEventLoopGroup(numberOfThreads: configuration.resolvedEventLoopThreads)
         let app = makeApplication(onServerRunning: onServerRunning, eventLoopGroup: loops)
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                .init(service: app),
-                .init(service: lifecycleService),
-            ],
+            services: [.init(service: app)] + extraServices.map { .init(service: $0) } + [.init(service: lifecycleService)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownDelay + configuration.drainTimeout
@@ -145,7 +154,7 @@ public struct InferenceServer: Sendable {
             logger.warning("server stopped with an error", metadata: ["error": "\(error)"])
         }
         await repository.shutdown()
-        try? await loops.shutdownGracefully()
+        if eventLoopGroup == nil { try? await loops.shutdownGracefully() }
         logger.info("server stopped")
     }
 }

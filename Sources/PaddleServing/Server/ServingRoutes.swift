@@ -7,14 +7,14 @@ import PaddleInference
 import PaddleModelRepository
 
 /// The KServe v2 / Open Inference Protocol routes and Triton's extensions, over one model repository.
-struct ServingRoutes: Sendable {
+package struct ServingRoutes: Sendable {
     let pipeline: InferencePipeline
     var repository: ModelRepository { pipeline.repository }
     let state: ServerState
     let configuration: ServingConfiguration
     let responses: ServingResponses
 
-    static let extensions = [
+    package static let extensions = [
         "binary_tensor_data", "model_repository", "model_repository(unload_dependents)", "statistics",
         "model_configuration",
     ]
