@@ -17,6 +17,7 @@ public enum OptimizationCacheOutcome: Sendable, Equatable, CustomStringConvertib
     /// The cache does not apply to this config (a model in memory, or ``Config/irOptim`` off).
     case notApplicable(reason: String)
 
+    /// A short sentence naming the outcome (and the reason, where there is one), for logs.
     public var description: String {
         switch self {
         case .hit: "hit"
