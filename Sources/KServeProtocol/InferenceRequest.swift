@@ -9,6 +9,7 @@ public struct InferenceRequest: Sendable {
         /// The decoded tensor (its shape and type are the request's).
         public var tensor: Tensor
 
+        /// An input named `name` holding `tensor`.
         public init(name: String, tensor: Tensor) {
             self.name = name
             self.tensor = tensor
@@ -22,6 +23,7 @@ public struct InferenceRequest: Sendable {
         /// `true`/`false` when the client chose binary or JSON for this output; `nil` for the request's default.
         public var binaryData: Bool?
 
+        /// An output to return, as binary (`true`), JSON (`false`) or the request's default (`nil`).
         public init(name: String, binaryData: Bool? = nil) {
             self.name = name
             self.binaryData = binaryData
@@ -39,6 +41,7 @@ public struct InferenceRequest: Sendable {
     /// The request-level `timeout` parameter in microseconds, if any.
     public var timeoutMicroseconds: Int?
 
+    /// A request as a client or another protocol (gRPC) builds it.
     public init(
         id: String? = nil, inputs: [Input], outputs: [RequestedOutput]? = nil, binaryDataOutput: Bool = false,
         timeoutMicroseconds: Int? = nil
@@ -63,5 +66,6 @@ public struct DecodingLimits: Sendable {
     /// The highest rank accepted.
     public var maximumRank: Int = 16
 
+    /// The defaults: at most 2^28 elements per tensor and rank 16.
     public init() {}
 }

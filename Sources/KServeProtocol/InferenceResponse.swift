@@ -5,11 +5,14 @@ import PaddleInference
 public struct InferenceResponse: Sendable {
     /// One output tensor and how it travels.
     public struct Output: Sendable {
+        /// The output's name.
         public var name: String
+        /// The output's values.
         public var tensor: Tensor
         /// Sent as binary data after the JSON header (forced for FP16 and BF16, which JSON cannot carry).
         public var binary: Bool
 
+        /// An output; `binary` sends it after the JSON part (Triton's binary tensor extension) instead of in it.
         public init(name: String, tensor: Tensor, binary: Bool) {
             self.name = name
             self.tensor = tensor
@@ -17,11 +20,16 @@ public struct InferenceResponse: Sendable {
         }
     }
 
+    /// The model that answered.
     public var modelName: String
+    /// The version that answered.
     public var modelVersion: String
+    /// The request's id, echoed.
     public var id: String?
+    /// The outputs, in the order they were asked for (or the model's).
     public var outputs: [Output]
 
+    /// A response ready to encode.
     public init(modelName: String, modelVersion: String, id: String?, outputs: [Output]) {
         self.modelName = modelName
         self.modelVersion = modelVersion

@@ -20,12 +20,14 @@ public struct ServingError: Error, Sendable, CustomStringConvertible {
     /// `DEADLINE_EXCEEDED`.
     public var isDeadlineExceeded = false
 
+    /// An error with its status, client-facing message and extra headers.
     public init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
         self.status = status
         self.message = message
         self.headers = headers
     }
 
+    /// The status code and the message, for logs.
     public var description: String { "\(status.code) \(message)" }
 
     /// A malformed or unsatisfiable request (400).
