@@ -11,7 +11,8 @@ extension OCRPipeline {
     /// - Parameters:
     ///   - enabled: `true` requires the models, `false` turns OCR off, `nil` enables it when the models are found.
     ///   - options: the pipeline options (models folder, version, threads, pool size).
-    /// - Throws: ``OCRError`` when OCR is required or the models are found but fail to load.
+    ///   - logger: where loading and a missing model folder are logged.
+    /// - Throws: `OCRError` when OCR is required or the models are found but fail to load.
     public static func forServing(enabled: Bool?, options: OCROptions, logger: Logger) async throws(OCRError) -> OCRPipeline? {
         guard isServed(enabled: enabled, options: options, logger: logger) else { return nil }
         // Loading the three models blocks for a second or so: off Swift's cooperative threads.

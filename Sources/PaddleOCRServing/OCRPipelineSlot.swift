@@ -11,6 +11,7 @@ import Synchronization
 public final class OCRPipelineSlot: Sendable {
     private let value = Mutex<OCRPipeline?>(nil)
 
+    /// A slot holding `pipeline`, or empty until ``fill(_:)``.
     public init(_ pipeline: OCRPipeline? = nil) {
         value.withLock { $0 = pipeline }
     }

@@ -20,6 +20,7 @@ public struct OCRRouteConfiguration: Sendable, Equatable {
     /// Apply the JPEG EXIF orientation before recognition (like `paddle-swift ocr`; RapidOCR ignores it).
     public var applyEXIFOrientation: Bool = true
 
+    /// A configuration; every argument has the default described on its property.
     public init(
         path: String = "/v1/ocr", maxImageBytes: Int = 20 << 20, maxImagePixels: Int = 40_000_000,
         applyEXIFOrientation: Bool = true

@@ -8,7 +8,7 @@ import PaddleServing
 
 /// `POST /v1/ocr`: PP-OCR over HTTP.
 ///
-/// Request: image bytes (raw body), `multipart/form-data` or JSON (see ``OCRRequest``); optional `filter`
+/// Request: image bytes (raw body), `multipart/form-data` or JSON (see `OCRRequest`); optional `filter`
 /// regular expression (query parameter or form/JSON field). Response (200):
 ///
 /// ```json
@@ -21,19 +21,24 @@ import PaddleServing
 /// missing, undecodable or truncated image or an invalid filter, 413 beyond the byte or pixel limits of
 /// ``OCRRouteConfiguration``; every error is `{"error": "..."}` and the server keeps serving.
 ///
-/// Thread-safety: the routes share one ``OCRPipeline``, whose predictor pools queue concurrent requests. While
+/// Thread-safety: the routes share one `OCRPipeline`, whose predictor pools queue concurrent requests. While
 /// the pipeline loads (``OCRPipelineSlot``), the route answers 503.
 public struct OCRRoutes: Sendable {
     /// The pipeline, `nil` while it loads.
     public var pipeline: OCRPipeline? { slot.pipeline }
     let slot: OCRPipelineSlot
+    /// The route's limits and options.
     public let configuration: OCRRouteConfiguration
     let metrics: OCRMetrics
     let responses: ServingResponses
 
+    /// Routes over a loaded pipeline.
+    ///
     /// - Parameters:
     ///   - pipeline: the loaded pipeline (the caller shuts it down after the server stops).
+    ///   - configuration: limits and options of the route.
     ///   - metrics: the registry the `paddle_ocr_*` collectors join (the server's, for `GET /metrics`).
+    ///   - compressionThreshold: responses at least this large are compressed when the client accepts it.
     public init(
         pipeline: OCRPipeline, configuration: OCRRouteConfiguration = OCRRouteConfiguration(),
         metrics: ServingMetrics, compressionThreshold: Int = 1024
@@ -153,7 +158,7 @@ extension InferenceServer {
     }
 
     /// Serves `POST /v1/ocr` with a pipeline that `load` makes while the server starts: the port is bound at once,
-    /// the route answers 503 until the pipeline is in `slot`, and readiness waits for it (``addStartupTask(_:)``).
+    /// the route answers 503 until the pipeline is in `slot`, and readiness waits for it (`addStartupTask(_:)`).
     /// `load` returning `nil` (OCR off) or failing leaves the route answering 503; the failure is logged.
     public mutating func addOCRRoutes(
         slot: OCRPipelineSlot, configuration: OCRRouteConfiguration = OCRRouteConfiguration(),

@@ -5,12 +5,12 @@ import PaddleOCR
 import PaddleServing
 
 extension OCRError: ServingErrorConvertible {
-    /// The OCR error as HTTP (asked by ``ServingError/from(_:)``, the one place errors become statuses).
+    /// The OCR error as HTTP (asked by `ServingError.from(_:)`, the one place errors become statuses).
     public var servingError: ServingError { ServingError(self) }
 }
 
 extension ServingError {
-    /// Maps an OCR error to HTTP (called from ``ServingError/from(_:)``, the one place errors become statuses):
+    /// Maps an OCR error to HTTP (called from `ServingError.from(_:)`, the one place errors become statuses):
     /// bad or unsupported images are the client's (400), oversized ones 413, engine failures 500 with a generic
     /// message, unavailable models 503.
     public init(_ error: OCRError) {

@@ -22,6 +22,8 @@ public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Which request paths need the token.
     public let protects: @Sendable (String) -> Bool
 
+    /// A middleware that asks for `token` on the paths `protects` accepts.
+    ///
     /// - Parameters:
     ///   - token: The token to require; `nil` or empty lets every request through.
     ///   - protects: Whether a request path needs the token (default: the repository API).
@@ -56,6 +58,7 @@ public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         path == "/v2/repository" || path.hasPrefix("/v2/repository/")
     }
 
+    /// Lets the request through, or answers 401/403 for a protected path without the right token.
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
@@ -88,7 +91,7 @@ public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     /// (non-empty) when `host` is not a loopback address. (``InferenceServer`` no longer requires it: without a
     /// token, a non-loopback server turns the repository API off instead; see ``init(host:token:protects:)``.)
     ///
-    /// - Throws: ``ServingError`` when `host` is not loopback and no token is configured.
+    /// - Throws: `ServingError` when `host` is not loopback and no token is configured.
     public static func requiredToken(host: String, token: String?) throws(ServingError) -> String? {
         let token = token.flatMap { $0.isEmpty ? nil : $0 }
         if token == nil && !isLoopback(host: host) {

@@ -18,12 +18,16 @@ import ServiceLifecycle
 /// Other routes (for example `POST /v1/ocr`) are added with ``addRoutes(_:)`` before the server starts.
 /// Lifecycle: `GET /v2/health/live` answers as soon as the port is bound; `/v2/health/ready` only once every
 /// model has loaded and warmed up, and false again from the moment a shutdown signal arrives. In-flight requests
-/// then finish (for at most ``ServingConfiguration/drainTimeout``), the models are unloaded, and ``run()``
+/// then finish (for at most ``ServingConfiguration/drainTimeout``), the models are unloaded, and ``run(shutdownRequested:onServerRunning:eventLoopGroup:)``
 /// returns.
 public struct InferenceServer: Sendable {
+    /// The models served.
     public let repository: ModelRepository
+    /// How the server listens and what it accepts.
     public let configuration: ServingConfiguration
+    /// Started and draining flags (readiness).
     public let state: ServerState
+    /// Where the server logs.
     public let logger: Logger
     /// The one inference path every protocol adapter calls.
     package let pipeline: InferencePipeline
@@ -31,6 +35,7 @@ public struct InferenceServer: Sendable {
     private var startupTasks: [@Sendable () async -> Void] = []
     private var extraServices: [any Service] = []
 
+    /// A server over `repository`; nothing is bound or loaded until ``run(shutdownRequested:onServerRunning:eventLoopGroup:)``.
     public init(
         repository: ModelRepository, configuration: ServingConfiguration = ServingConfiguration(),
         logger: Logger = Logger(label: "paddle.serving")
@@ -81,8 +86,10 @@ public struct InferenceServer: Sendable {
     }
 
     /// The Hummingbird application (without the model-loading service); tests drive it with `app.test`.
-    /// - Parameter eventLoopGroup: The event loops that serve the connections; `nil` for NIO's shared group (one
-    ///   thread per core).
+    /// - Parameters:
+    ///   - onServerRunning: Called with the bound port once the server listens.
+    ///   - eventLoopGroup: The event loops that serve the connections; `nil` for NIO's shared group (one thread
+    ///     per core).
     public func makeApplication(
         onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }, eventLoopGroup: (any EventLoopGroup)? = nil
     ) -> some ApplicationProtocol {

@@ -12,7 +12,7 @@ extension Request {
     /// Reads the whole body, at most `limit` bytes after decompressing a `gzip` or `deflate`
     /// `Content-Encoding`.
     ///
-    /// - Throws: ``ServingError`` 413 beyond the limit, 400 for a corrupt or unknown encoding.
+    /// - Throws: `ServingError` 413 beyond the limit, 400 for a corrupt or unknown encoding.
     package func collectBody(limit: Int) async throws(ServingError) -> ByteBuffer {
         if let length = headers.firstValue(.contentLength).flatMap(Int.init), length > limit {
             throw .tooLarge(limit: limit)

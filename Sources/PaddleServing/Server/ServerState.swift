@@ -9,6 +9,7 @@ public final class ServerState: Sendable {
     private let started = Atomic<Bool>(false)
     private let draining = Atomic<Bool>(false)
 
+    /// Not started, not draining.
     public init() {}
 
     /// Marks start-up (loading and warm-up) as done.
@@ -16,7 +17,9 @@ public final class ServerState: Sendable {
     /// Marks the start of a graceful shutdown.
     public func markDraining() { draining.store(true, ordering: .releasing) }
 
+    /// Whether the models loaded and the server started.
     public var isStarted: Bool { started.load(ordering: .acquiring) }
+    /// Whether a graceful shutdown has begun.
     public var isDraining: Bool { draining.load(ordering: .acquiring) }
     /// Started and not draining.
     public var isReady: Bool { isStarted && !isDraining }

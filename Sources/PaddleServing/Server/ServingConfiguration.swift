@@ -20,7 +20,7 @@ public struct ServingConfiguration: Sendable {
     /// Responses larger than this are compressed when the client accepts gzip or deflate.
     public var compressionThreshold: Int = 1024
     /// Serve plain `infer` requests on the connection's event loop, handing them straight to a pool thread
-    /// (``FastInferHandler``) instead of through a Swift task. Default `true`.
+    /// (`FastInferHandler`) instead of through a Swift task. Default `true`.
     public var eventLoopInference: Bool = true
     /// Threads serving connections (NIO event loops); `nil` for half the cores, at least 1. The engine runs on the
     /// predictor pools' own threads, so event loops and pool threads share the cores: on 2 cores one event loop
@@ -48,6 +48,7 @@ public struct ServingConfiguration: Sendable {
     /// A file that must exist in a version folder before it is loaded (for example `READY`), or `nil`.
     public var repositoryReadyMarker: String? = nil
 
+    /// A configuration with the commonest settings; the rest keep their defaults.
     public init(host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 64 << 20, drainTimeout: Duration = .seconds(30)) {
         self.host = host
         self.port = port

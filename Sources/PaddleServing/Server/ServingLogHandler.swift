@@ -14,25 +14,32 @@ import PaddleModelRepository
 /// LoggingSystem.bootstrap(ServingLogHandler.init)
 /// ```
 public struct ServingLogHandler: LogHandler {
+    /// The lowest level written.
     public var logLevel: Logger.Level = .info
+    /// Metadata added to every line.
     public var metadata: Logger.Metadata = [:]
+    /// Metadata computed at each line (for example a request id).
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
 
+    /// A handler for logger `label`, at level info.
     public init(label: String) {
         self.label = label
     }
 
+    /// A handler for logger `label` that adds `metadataProvider`'s metadata.
     public init(label: String, metadataProvider: Logger.MetadataProvider?) {
         self.label = label
         self.metadataProvider = metadataProvider
     }
 
+    /// One item of ``metadata``.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes one line: time, level, label, message and metadata.
     public func log(
         level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
         file: String, function: String, line: UInt
