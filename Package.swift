@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "PaddleInference", targets: ["PaddleInference"]),
         .library(name: "PaddleOCR", targets: ["PaddleOCR"]),
         .library(name: "PaddleServing", targets: ["PaddleServing"]),
+        .library(name: "PaddleWaybill", targets: ["PaddleWaybill"]),
         .executable(name: "paddle-swift", targets: ["paddle-swift"]),
     ],
     dependencies: [
@@ -53,6 +54,14 @@ let package = Package(
             name: "PaddleOCR",
             dependencies: ["PaddleInference", "CImageCodecs"]
         ),
+        // Express-waybill fields (carrier, number, receiver, sender, ...) from OCR lines, with a bundled table of
+        // China's administrative divisions (Resources/DIVISIONS-SOURCE.md).
+        .target(
+            name: "PaddleWaybill",
+            dependencies: ["PaddleOCR"],
+            exclude: ["Resources/DIVISIONS-SOURCE.md"],
+            resources: [.copy("Resources/divisions.tsv")]
+        ),
         // The KServe v2 / Open Inference Protocol server.
         .target(
             name: "PaddleServing",
@@ -77,6 +86,7 @@ let package = Package(
                 "PaddleInference",
                 "PaddleOCR",
                 "PaddleServing",
+                "PaddleWaybill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -88,6 +98,7 @@ let package = Package(
         ),
         .testTarget(name: "PaddleInferenceTests", dependencies: ["PaddleInference"]),
         .testTarget(name: "PaddleOCRTests", dependencies: ["PaddleOCR", "PaddleInference"]),
+        .testTarget(name: "PaddleWaybillTests", dependencies: ["PaddleWaybill", "PaddleOCR"]),
         .testTarget(
             name: "PaddleServingTests",
             dependencies: [

@@ -7,7 +7,9 @@ struct PaddleSwift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paddle-swift",
         abstract: "Run and serve Paddle Inference models from Swift, with no Python.",
-        subcommands: [InfoCommand.self, RunCommand.self, BenchCommand.self, OCRCommand.self, ServeCommand.self]
+        subcommands: [
+            InfoCommand.self, RunCommand.self, BenchCommand.self, OCRCommand.self, WaybillCommand.self, ServeCommand.self,
+        ]
     )
 
     /// Parses and runs the command, then leaves through ``ProcessExit`` rather than returning to `exit()`.
