@@ -248,7 +248,8 @@ def render_label(rng, fonts, truth, layout, font_key, hand):
     hand_ink = rng.choice([(20, 30, 120), (15, 15, 15), (40, 40, 80)])
     fs = rng.randint(25, 30)
     body = fonts.get(font_key, fs)
-    hand_font = fonts.get("ar-pl-ukai", fs + 4)
+    hand_font_key = "ar-pl-ukai"
+    hand_font = fonts.get(hand_font_key, fs + 4)
     jitter = 1.0 if hand else None
     m = 30
     draw.rectangle([m - 10, m - 10, W - m + 10, H - m + 10], outline=(0, 0, 0), width=3)
@@ -286,7 +287,12 @@ def render_label(rng, fonts, truth, layout, font_key, hand):
             tx = x0 + side + 16
             lines = [f"{p['name']}  {p['phone']}"]
             addr = address_text(rng, p["address"])
-        lines += wrap(draw, addr, font, width - (tx - x0) - 10)
+        # The name and phone row must fit its column (a real label's text stays inside its frame): a smaller size
+        # for the whole block when it does not.
+        avail = width - (tx - x0) - 10
+        while draw.textlength(lines[0], font=font) > avail and font.size > 16:
+            font = fonts.get(hand_font_key if font is hand_font or font.path.endswith("ukai.ttc") else font_key, font.size - 2)
+        lines += wrap(draw, addr, font, avail)
         ly = y
         for line in lines:
             draw_text(img, draw, (tx, ly), line, font, fill=colour, jitter=jit, rng=rng)
