@@ -42,6 +42,11 @@ public struct AddressParser: Sendable {
             districtCandidates = []
         }
         district = longest(districtCandidates, chars, at: &pos)
+        var corrected = false
+        if district == nil, city != nil || municipality, let d = nearDistrict(districtCandidates, chars, at: &pos) {
+            district = d
+            corrected = true
+        }
         if city == nil, !municipality, let d = district, let c = table.division(code: String(d.code.prefix(4)) + "00"),
             !table.isPlaceholder(c)
         {
@@ -59,7 +64,9 @@ public struct AddressParser: Sendable {
         } else {
             full = s
         }
-        return WaybillAddress(province: province?.name, city: cityName, district: district?.name, detail: detail, full: full)
+        var address = WaybillAddress(province: province?.name, city: cityName, district: district?.name, detail: detail, full: full)
+        address.districtCorrected = corrected
+        return address
     }
 
     private static let streetStarts: Set<Character> = ["路", "街", "道", "巷", "号", "大", "村", "弄", "里"]
@@ -83,6 +90,26 @@ public struct AddressParser: Sendable {
         guard let (d, n) = best else { return nil }
         pos += n
         return d
+    }
+
+    /// The one district of a known city that the text has with one character misread or its first character lost
+    /// (`鄂城区` for 郾城区, `城县` for 郯城县, as OCR gives rare characters); `nil` when none or several fit.
+    private func nearDistrict(_ candidates: [DivisionTable.Division], _ chars: [Character], at pos: inout Int)
+        -> DivisionTable.Division?
+    {
+        var found: [(DivisionTable.Division, Int)] = []
+        for d in candidates where d.name.count >= 3 {
+            let name = Array(d.name)
+            if pos + name.count <= chars.count {
+                let diff = zip(name, chars[pos..<(pos + name.count)]).filter { $0 != $1 }.count
+                // One substitution, never in the level suffix.
+                if diff == 1, name.last == chars[pos + name.count - 1] { found.append((d, name.count)) }
+            }
+            if matches(String(name.dropFirst()), chars, at: pos) { found.append((d, name.count - 1)) }
+        }
+        guard found.count == 1 else { return nil }
+        pos += found[0].1
+        return found[0].0
     }
 
     private func literal(_ word: String, _ chars: [Character], at pos: inout Int) -> Bool {

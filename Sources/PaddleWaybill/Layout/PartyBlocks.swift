@@ -115,6 +115,36 @@ struct PartyBlocks: Sendable {
             blocks[anchor.role] = Block(anchor: anchor, lines: kept)
         }
         splitIfOneMarkerMissing()
+        adoptLeftoverParty(lines, typical: typical)
+    }
+
+    /// With one role found and, outside every block, a contiguous group of lines led by a row with a phone (the
+    /// other block, whose marker was not read): that group is the other role's block.
+    private mutating func adoptLeftoverParty(_ lines: [LayoutLine], typical: Double) {
+        guard blocks.count == 1, let role = blocks.keys.first else { return }
+        let taken = used
+        let free = lines.filter { line in
+            let compact = TextNormalizer.compact(line.text)
+            return !taken.contains(line.index) && !Self.otherFieldWords.contains { compact.contains($0) }
+                && Carrier.named(in: compact) == nil && DateParser.find(in: compact) == nil
+                && !WaybillReader.tokens(compact.uppercased()).contains { !WaybillNumberFormat.carriers(matching: $0).isEmpty }
+        }
+        .sorted { $0.bounds.minY < $1.bounds.minY }
+        guard let phoneLine = free.first(where: { PhoneParser.find(in: $0.text) != nil }) else { return }
+        let rowStart = free.filter { $0.sharesRow(with: phoneLine) }
+        guard let leader = rowStart.min(by: { $0.bounds.minX < $1.bounds.minX }) else { return }
+        var group = rowStart
+        var bottom = rowStart.map(\.bounds.maxY).max() ?? phoneLine.bounds.maxY
+        for line in free where line.bounds.minY > phoneLine.bounds.minY && !rowStart.contains(where: { $0.index == line.index }) {
+            if line.bounds.minY - bottom > 1.0 * max(typical, line.bounds.height) { break }
+            if line.bounds.maxX < leader.bounds.minX { continue }
+            group.append(line)
+            bottom = max(bottom, line.bounds.maxY)
+        }
+        let other: Role = role == .receiver ? .sender : .receiver
+        blocks[other] = Block(
+            anchor: Anchor(role: other, line: leader, remainder: TextNormalizer.compact(leader.text)),
+            lines: group.filter { $0.index != leader.index })
     }
 
     /// With one role found and two phones in its block, the rows from the second phone on are the other role's.

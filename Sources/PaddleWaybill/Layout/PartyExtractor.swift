@@ -69,6 +69,9 @@ struct PartyExtractor: Sendable {
                 text = text.trimmingCharacters(in: [":", ",", "，", " "])
             }
             if text.isEmpty { continue }
+            if !addressStarted, !isAddressLabel, party.name == nil, let fixed = Self.dashAsYi(text), Self.looksLikeName(fixed) {
+                text = fixed
+            }
             if !addressStarted, !isAddressLabel, party.name == nil, Self.looksLikeName(text) {
                 party.name = text
                 confidence["name"] = score
@@ -80,11 +83,19 @@ struct PartyExtractor: Sendable {
         }
         if !addressParts.isEmpty, let address = parser.parse(addressParts.joined()) {
             party.address = address
-            confidence["address"] = address.district == nil ? addressScore * 0.5 : addressScore
+            confidence["address"] = address.district == nil ? addressScore * 0.5 : (address.districtCorrected ? addressScore * 0.8 : addressScore)
         }
         var indices = [anchor.index]
         indices += block.lines.map(\.index)
         return Result(party: party, confidence: confidence, lineIndices: indices)
+    }
+
+    /// A name whose last character 一 OCR read as a dash (`龙—` → `龙一`): the same stroke, and no name ends in a dash.
+    static func dashAsYi(_ text: String) -> String? {
+        guard let last = text.last, "—–-－一".contains(last), text.count >= 2,
+            text.dropLast().allSatisfy(TextNormalizer.isHan)
+        else { return nil }
+        return String(text.dropLast()) + "一"
     }
 
     /// 2 to 5 Chinese characters, none of them a division or street word.

@@ -10,6 +10,8 @@ public struct WaybillAddress: Sendable, Hashable, Encodable {
     /// Street, number, building, room: what follows the divisions.
     public var detail: String?
     public var full: String
+    /// Whether the district was matched with one character misread or lost (not part of the JSON form).
+    public var districtCorrected = false
 
     public init(province: String? = nil, city: String? = nil, district: String? = nil, detail: String? = nil, full: String) {
         self.province = province
