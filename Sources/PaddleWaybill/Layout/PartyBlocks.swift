@@ -160,11 +160,12 @@ struct PartyBlocks: Sendable {
         let first = phoneRows[1]
         let lower = rows.filter { $0.sharesRow(with: first) || $0.bounds.minY > first.bounds.minY }
         let upper = rows.filter { l in !lower.contains { $0.index == l.index } }
-        guard let leftmost = lower.min(by: { $0.bounds.minX < $1.bounds.minX }) else { return }
+        // The phone line leads the new block (a name beside it is read with its row; a line of the address that
+        // starts further left is not mistaken for the block's start).
         let other: Role = role == .receiver ? .sender : .receiver
         blocks[role] = Block(anchor: block.anchor, lines: upper)
         blocks[other] = Block(
-            anchor: Anchor(role: other, line: leftmost, remainder: TextNormalizer.compact(leftmost.text)),
-            lines: lower.filter { $0.index != leftmost.index })
+            anchor: Anchor(role: other, line: first, remainder: TextNormalizer.compact(first.text)),
+            lines: lower.filter { $0.index != first.index })
     }
 }
