@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PaddleServing", targets: ["PaddleServing"]),
         .library(name: "PaddleOCRServing", targets: ["PaddleOCRServing"]),
         .library(name: "PaddleGRPC", targets: ["PaddleGRPC"]),
+        .library(name: "PaddleWaybill", targets: ["PaddleWaybill"]),
         .executable(name: "paddle-swift", targets: ["paddle-swift"]),
         .executable(name: "paddle-bench", targets: ["PaddleBench"]),
     ],
@@ -63,6 +64,14 @@ let package = Package(
         .target(
             name: "PaddleOCR",
             dependencies: ["PaddleInference", "CImageCodecs"]
+        ),
+        // Express-waybill fields (carrier, number, receiver, sender, ...) from OCR lines, with a bundled table of
+        // China's administrative divisions (Resources/DIVISIONS-SOURCE.md).
+        .target(
+            name: "PaddleWaybill",
+            dependencies: ["PaddleOCR"],
+            exclude: ["Resources/DIVISIONS-SOURCE.md"],
+            resources: [.copy("Resources/divisions.tsv")]
         ),
         // The KServe v2 / Open Inference Protocol itself: request and response types, the JSON and binary-tensor
         // codec, and the error type with its HTTP status. No engine runs, no server, no OCR.
@@ -154,6 +163,7 @@ let package = Package(
                 "PaddleServing",
                 "PaddleOCRServing",
                 "PaddleGRPC",
+                "PaddleWaybill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -203,6 +213,7 @@ let package = Package(
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
             ]
         ),
+        .testTarget(name: "PaddleWaybillTests", dependencies: ["PaddleWaybill", "PaddleOCR", "PaddleTestSupport"]),
         .testTarget(
             name: "PaddleServingTests",
             dependencies: [

@@ -26,7 +26,10 @@ CHAROCR_SHA=75e9bdf502de7c2dc75c952965ef28bfb578fdf491b6cd2e88514e2e3792b4ea
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. Debian packages -----------------------------------------------------------------------------
-debs=(build-essential pkg-config unzip libjpeg62-turbo-dev libpng-dev zlib1g-dev libgoogle-perftools-dev python3-venv)
+# The fonts draw the synthetic waybill photos of the PaddleWaybill tests (tools/waybill-synth): Noto CJK, WenQuanYi,
+# and AR PL UMing/UKai (UKai, a brush script, stands in for handwriting).
+debs=(build-essential pkg-config unzip libjpeg62-turbo-dev libpng-dev zlib1g-dev libgoogle-perftools-dev python3-venv
+  fonts-noto-cjk fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-ukai fonts-arphic-uming)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,7 +8,9 @@ struct PaddleSwift: AsyncParsableCommand {
         commandName: "paddle-swift",
         abstract: "Run and serve Paddle Inference models from Swift, with no Python.",
         discussion: "`paddle-swift --version` prints the tool's version and the engine's.",
-        subcommands: [InfoCommand.self, RunCommand.self, BenchCommand.self, OCRCommand.self, ServeCommand.self]
+        subcommands: [
+            InfoCommand.self, RunCommand.self, BenchCommand.self, OCRCommand.self, WaybillCommand.self, ServeCommand.self,
+        ]
     )
 
     /// Parses and runs the command, then leaves through ``ProcessExit`` rather than returning to `exit()`.

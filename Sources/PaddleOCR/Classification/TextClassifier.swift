@@ -13,6 +13,9 @@ struct TextClassifier: Sendable {
         var text: String { label == 1 ? "180" : "0" }
     }
 
+    /// Whether a line with this label is turned by 180° before recognition.
+    func turns(_ label: Label) -> Bool { label.label == 1 && label.score > options.threshold }
+
     /// Returns the (possibly rotated) lines and their labels, in the input order.
     func classify(_ crops: [OCRImage]) async throws(OCRError) -> ([OCRImage], [Label]) {
         var lines = crops
@@ -25,7 +28,7 @@ struct TextClassifier: Sendable {
             for (k, index) in batch.enumerated() {
                 let label = batchLabels[k]
                 labels[index] = label
-                if label.label == 1 && label.score > options.threshold { lines[index] = lines[index].rotated180() }
+                if turns(label) { lines[index] = lines[index].rotated180() }
             }
         }
         return (lines, labels)

@@ -165,7 +165,7 @@ public final class OCRPipeline: Sendable {
                 lines.append(
                     OCRLine(
                         box: original.map { OCRPoint(x: Double($0.x), y: Double($0.y)) }, text: texts[i].text,
-                        score: texts[i].score))
+                        score: texts[i].score, rotated180: trace.lines[i].cls.flatMap { classifier?.turns($0) }))
             }
         }
         return (OCRResult(results: lines, timings: timings), trace)

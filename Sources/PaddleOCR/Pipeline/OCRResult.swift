@@ -34,13 +34,20 @@ public struct OCRLine: Sendable, Hashable, Codable {
     public var text: String
     /// Mean character probability (0...1).
     public var score: Double
+    /// Whether the direction classifier found the line upside down and turned its crop by 180° before recognition;
+    /// `nil` when classification is off. With the box and the crop's 90° turn for tall boxes, this gives the line's
+    /// reading direction in the image (the page orientation). Not part of the JSON form.
+    public var rotated180: Bool?
 
-    /// A line with its box, text and score.
-    public init(box: [OCRPoint], text: String, score: Double) {
+    /// A line with its box, text and score (and, where the direction classifier ran, whether it was turned).
+    public init(box: [OCRPoint], text: String, score: Double, rotated180: Bool? = nil) {
         self.box = box
         self.text = text
         self.score = score
+        self.rotated180 = rotated180
     }
+
+    private enum CodingKeys: String, CodingKey { case box, text, score }
 }
 
 /// Seconds spent in each model stage (pre- and post-processing included).
