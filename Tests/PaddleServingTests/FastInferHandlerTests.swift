@@ -1,3 +1,4 @@
+import Atomics
 import HTTPTypes
 import KServeProtocol
 import NIOCore
@@ -116,12 +117,22 @@ import Testing
         _ = try? await channel.finish()
     }
 
-    @Test func connectionClosedMidBody_writesNothingAndKeepsServing() async throws {
+    @Test func peerGoneMidBody_writesNothingAndKeepsServing() async throws {
         let channel = try await Self.makeChannel()
         let body = TestModels.jsonInferBody()
         try await channel.writeInbound(Self.head("/v2/models/cls/infer", length: body.readableBytes))
         try await channel.writeInbound(HTTPRequestPart.body(body.getSlice(at: 0, length: 100)!))
-        try await channel.close()
+        // The server asks to close (a graceful shutdown): held while the request is unfinished...
+        let closed = channel.eventLoop.makePromise(of: Void.self)
+        let done = ManagedAtomic(false)
+        closed.futureResult.whenComplete { _ in done.store(true, ordering: .relaxed) }
+        channel.pipeline.close(promise: closed)
+        try await channel.testingEventLoop.executeInContext {}
+        let closedEarly = done.load(ordering: .relaxed)
+        #expect(!closedEarly)
+        // ...until the peer goes away, which ends the request and completes the close.
+        channel.pipeline.fireChannelInactive()
+        try await closed.futureResult.get()
         #expect(try await channel.readOutbound(as: HTTPResponsePart.self) == nil)
         // The pipeline behind it still serves the next connection.
         let next = try await Self.makeChannel()

@@ -18,8 +18,8 @@ import PaddleModelRepository
 /// without `Content-Length` or over the size limit, `Expect`, `Connection: close`, percent-encoded paths, and
 /// any request that arrives while Hummingbird is still answering an earlier one on the connection. Requests
 /// pipelined behind a request served here wait until its reply is written, so replies keep their order. A close
-/// asked for while a request runs here waits for its reply; one asked for while its body is still arriving drops
-/// the request and closes at once.
+/// asked for while a request is being served here waits for its reply (a graceful shutdown drains it); a peer
+/// that goes away mid-body ends the request.
 ///
 /// Not thread-safe, like every channel handler: used only on its channel's event loop.
 final class FastInferHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -191,22 +191,13 @@ final class FastInferHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        switch state {
-        case .idle:
+        if case .idle = state {
             context.close(mode: mode, promise: promise)
             return
-        case .collecting:
-            // Half a body cannot be answered: waiting for the rest would let a stalled client hold the connection
-            // (and a graceful shutdown) open. Drop the request and close now.
-            state = .idle
-            held.removeAll()
-            context.close(mode: mode, promise: promise)
-            return
-        case .running:
-            break
         }
-        // Running: the reply goes out first (Hummingbird sees the connection as idle and closes it on a graceful
-        // shutdown, or when its side of the connection ends).
+        // Collecting or running: the reply goes out first (Hummingbird sees the connection as idle and closes it
+        // on a graceful shutdown, which must still drain a request whose body is arriving; the drain timeout
+        // bounds a client that stalls). A peer that goes away ends the wait (channelInactive).
         if var close = heldClose {
             if mode == .all { close.mode = .all }
             if let promise { close.promises.append(promise) }
@@ -218,6 +209,13 @@ final class FastInferHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         held.removeAll()
+        // The peer is gone: half a body will never be completed, and a reply could not be sent.
+        if case .collecting = state { state = .idle }
+        if let close = heldClose, case .idle = state {
+            heldClose = nil
+            context.close(mode: close.mode, promise: nil)
+            for promise in close.promises { promise.succeed() }
+        }
         context.fireChannelInactive()
     }
 }
