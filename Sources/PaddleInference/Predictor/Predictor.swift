@@ -83,6 +83,9 @@ public final class Predictor {
     /// `std::exception`).
     static func checkCPU(for declared: [String: DataType], source: ModelSource) throws(PaddleError) {
         guard declared.values.contains(.bfloat16) else { return }
+        // oneDNN's effective instruction set (ONEDNN_MAX_CPU_ISA included) is known only once the runtime is loaded;
+        // before that CPUFeatures sees the CPU's own flags alone.
+        try PaddleRuntime.load()
         let cpu = CPUFeatures.read()
         guard !cpu.supportsBFloat16 else { return }
         throw PaddleError(
