@@ -259,7 +259,7 @@ def run(args) -> dict:
     os.makedirs(os.path.join(repo, "rec"))
     publish(os.path.join(repo, "rec"), 1, REC)
     with open(os.path.join(repo, "rec", "config.yaml"), "w") as f:
-        f.write("pool_size: 2\n")
+        f.write(args.rec_config.replace("\\n", "\n").rstrip("\n") + "\n")
     port = free_port()
     log = open(os.path.join(args.out, "server.log"), "w")
     server = subprocess.Popen([binary, "serve", "--model-repository", repo, "--port", str(port), "--poll-interval", "1",
@@ -416,6 +416,8 @@ def main() -> int:
                         help="default: the release build, else the debug one")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "out", "soak"))
     parser.add_argument("--report", help="write the Markdown report (with its SVG beside it) here")
+    parser.add_argument("--rec-config", default=os.environ.get("SOAK_REC_CONFIG", "pool_size: 2"),
+                        help="rec's config.yaml ('\\n' between lines), e.g. 'pool_size: 2\\nonednn_cache_capacity: 32'")
     args = parser.parse_args()
     for path in (TINY, REC, os.path.join(SHARED_OCR, "images")):
         if not os.path.exists(path):
