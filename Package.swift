@@ -65,13 +65,14 @@ let package = Package(
             name: "PaddleOCR",
             dependencies: ["PaddleInference", "CImageCodecs"]
         ),
-        // Express-waybill fields (carrier, number, receiver, sender, ...) from OCR lines, with a bundled table of
-        // China's administrative divisions (Resources/DIVISIONS-SOURCE.md).
+        // Express-waybill fields (carrier, number, receiver, sender, ...) from OCR lines, with a table of China's
+        // administrative divisions (Resources/DIVISIONS-SOURCE.md) compiled into the code, so that an installed
+        // binary (the container image copies only the executable) needs no resource bundle beside it.
         .target(
             name: "PaddleWaybill",
             dependencies: ["PaddleOCR"],
             exclude: ["Resources/DIVISIONS-SOURCE.md"],
-            resources: [.copy("Resources/divisions.tsv")]
+            resources: [.embedInCode("Resources/divisions.tsv")]
         ),
         // The KServe v2 / Open Inference Protocol itself: request and response types, the JSON and binary-tensor
         // codec, and the error type with its HTTP status. No engine runs, no server, no OCR.

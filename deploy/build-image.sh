@@ -26,7 +26,8 @@ mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 out=$deploy/out
 variant=ocr
 binary=$repo/.build/release/paddle-swift
-tag=0.1.0
+# The image's tag is the package's version (PaddleSwiftVersion.current; `paddle-swift --version` prints it).
+tag=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' "$repo/Sources/PaddleInference/Runtime/PaddleSwiftVersion.swift")
 rootfs_only=0
 
 while (($#)); do

@@ -77,6 +77,19 @@ kubernetes_validate() {
 }
 step kubernetes-validate kubernetes_validate
 
+# Every image tag the manifests and docs name is the package's version (deploy/build-image.sh tags with it).
+version_tags() {
+  local version wrong
+  version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/PaddleInference/Runtime/PaddleSwiftVersion.swift)
+  [ -n "$version" ] || { echo "no version in PaddleSwiftVersion.swift"; return 1; }
+  # (an upgrade example, `kubectl set image`, names the next version on purpose)
+  wrong=$(grep -rnE 'paddle-swift:[0-9]+\.[0-9]+\.[0-9]+' deploy/Containerfile deploy/kubernetes deploy/kserve docs README.md \
+    | grep -v 'set image' | grep -E "paddle-swift:([0-9.]+)" | grep -vE "paddle-swift:${version//./\\.}([^.0-9]|$)" || true)
+  [ -z "$wrong" ] || { echo "tags other than $version:"; echo "$wrong"; return 1; }
+  echo "every image tag is $version"
+}
+step version-tags version_tags
+
 step kserve-validate "$venv/bin/python" deploy/validate_kserve.py deploy/kserve/*.yaml
 
 negative_controls() {

@@ -173,6 +173,18 @@ if [ "${1:-}" = --inside ]; then
   if [ "$exit_status" = 0 ]; then pass "SIGTERM: drained and exited 0 in $drained_ms ms"
   else fail "SIGTERM: exit status $exit_status; log: $(tail -3 "$work/server.log")"; fi
 
+  # 3b. The command-line tool in the image: its version is the image's tag, and `waybill` reads a generated waybill
+  #     (the divisions table is compiled into the binary: nothing beside it is needed).
+  cli() { env -i "${image_env[@]}" "$chroot" --userspec="$uid:$gid" --groups="$gid" "$rootfs" /usr/bin/env --chdir="$cwd" paddle-swift "$@"; }
+  version=$(cli --version 2>&1 || true)
+  if [ "$version" = "$(cat "$work/tag")" ]; then pass "paddle-swift --version: $version (the image's tag)"
+  else fail "paddle-swift --version printed '$version', the image's tag is $(cat "$work/tag")"; fi
+  cp "$work/waybill.jpg" "$rootfs/tmp/waybill.jpg"
+  expected=$(jq -r .waybill_number "$work/waybill.json")
+  read_number=$(cli waybill --json /tmp/waybill.jpg 2>"$work/waybill.err" | jq -r .waybill_number || true)
+  if [ -n "$expected" ] && [ "$read_number" = "$expected" ]; then pass "paddle-swift waybill: number $read_number (ground truth)"
+  else fail "paddle-swift waybill read '$read_number', ground truth '$expected': $(tail -2 "$work/waybill.err")"; fi
+
   # 4. KServe layouts, with the ClusterServingRuntimes' arguments (read from deploy/kserve). The base image has no
   #    OCR models; here the OCR image stands in for it with PADDLE_SWIFT_OCR=off.
   #    With the runtime's environment too: its shutdown delay keeps the server answering after SIGTERM, readiness
@@ -256,6 +268,14 @@ tar -C "$work/layout" -xf "$archive"
 tag=$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]' "$work/layout/index.json")
 umoci unpack --image "$work/layout:$tag" "$work/bundle" >/dev/null
 echo "test-image: $(basename "$archive") ($tag) unpacked in $(( $(date +%s) - started )) s"
+echo "${tag%-*}" >"$work/tag"
+# A generated waybill with its ground truth (tools/waybill-synth; scripts/test.sh has made the set already).
+if [ ! -f "$repo/.waybills/wb-0000.jpg" ]; then
+  bash "$repo/tools/waybill-synth/run.sh" --out "$work/waybill-set" --count 1 >/dev/null
+  cp "$work/waybill-set/wb-0000.jpg" "$work/waybill.jpg"; cp "$work/waybill-set/wb-0000.json" "$work/waybill.json"
+else
+  cp "$repo/.waybills/wb-0000.jpg" "$work/waybill.jpg"; cp "$repo/.waybills/wb-0000.json" "$work/waybill.json"
+fi
 # The sample images, visible to the client inside the namespace (a read-only copy beside the clone in CI).
 ln -s "$(cd "$shared" && pwd)" "$work/shared"
 

@@ -37,13 +37,12 @@ public final class DivisionTable: Sendable {
     }
 
     private static let cached: Result<DivisionTable, WaybillError> = {
-        guard let url = Bundle.module.url(forResource: "divisions", withExtension: "tsv") else {
-            return .failure(.divisionsUnavailable("divisions.tsv is not in the PaddleWaybill bundle"))
+        // SwiftPM's `embedInCode` resource: the file's bytes are compiled into the library.
+        let table = DivisionTable(tsv: String(decoding: PackageResources.divisions_tsv, as: UTF8.self))
+        guard !table.provinces.isEmpty else {
+            return .failure(.divisionsUnavailable("the embedded divisions table holds no province"))
         }
-        guard let data = try? Data(contentsOf: url) else {
-            return .failure(.divisionsUnavailable("cannot read \(url.path)"))
-        }
-        return .success(DivisionTable(tsv: String(decoding: data, as: UTF8.self)))
+        return .success(table)
     }()
 
     /// A table from `code<TAB>name` lines (6-digit codes).
