@@ -24,7 +24,7 @@ extension InferenceRequest {
         }
         let document: JSONValue
         do {
-            document = try JSONParser.parse(jsonBytes)
+            document = try JSONParser.parseInferenceHeader(jsonBytes)
         } catch {
             throw .badRequest("malformed JSON request: \(error)")
         }
@@ -54,7 +54,8 @@ extension InferenceRequest {
         guard !inputs.isEmpty else { throw .badRequest("'inputs' is empty") }
         var seen = Set<String>()
         for (position, value) in inputs.enumerated() {
-            let input = try decodeInput(value, position: position, binary: &binary, limits: limits)
+            let input = try decodeInput(
+                value, position: position, document: jsonBytes, binary: &binary, limits: limits)
             guard seen.insert(input.name).inserted else { throw .badRequest("input '\(input.name)' is given twice") }
             request.inputs.append(input)
         }
@@ -77,7 +78,8 @@ extension InferenceRequest {
     }
 
     private static func decodeInput(
-        _ value: JSONValue, position: Int, binary: inout UnsafeRawBufferPointer, limits: DecodingLimits
+        _ value: JSONValue, position: Int, document: UnsafeRawBufferPointer, binary: inout UnsafeRawBufferPointer,
+        limits: DecodingLimits
     ) throws(ServingError) -> Input {
         guard case .object(let object) = value else { throw .badRequest("inputs[\(position)] must be an object") }
         guard let name = object["name"]?.stringValue else {
@@ -134,7 +136,8 @@ extension InferenceRequest {
             throw .badRequest("input '\(name)' has datatype \(typeName), which must be sent as binary data")
         }
         let tensor = try TensorCodec.tensor(
-            shape: shape, dataType: dataType, elementCount: elementCount, json: data, name: name)
+            shape: shape, dataType: dataType, elementCount: elementCount, json: data, document: document,
+            name: name)
         return Input(name: name, tensor: tensor)
     }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A strict, bounded JSON parser over raw bytes.
 ///
@@ -11,6 +16,10 @@ package struct JSONParser {
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
     private var depth = 0
+    /// Whether the `data` arrays of the root's `inputs` are left unparsed (``parseInferenceHeader(_:)``).
+    private var defersInputData = false
+    /// Set while the parser is inside the root's `inputs` member.
+    private var inInputs = false
 
     private init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
@@ -24,6 +33,91 @@ package struct JSONParser {
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw parser.error("unexpected data after the JSON document") }
         return value
+    }
+
+    /// Parses the JSON of a KServe v2 infer request like ``parse(_:)``, except that each `inputs[i].data` array
+    /// is only scanned for its end and given as ``JSONValue/deferredArray(_:)``: its numbers are parsed later,
+    /// once, straight into the input tensor's storage, with no tree of values in between
+    /// (``forEachLeaf(of:in:_:)``, which also checks the array's syntax).
+    package static func parseInferenceHeader(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
+        parser.defersInputData = true
+        parser.skipWhitespace()
+        let value = try parser.parseValue()
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw parser.error("unexpected data after the JSON document") }
+        return value
+    }
+
+    /// Parses the deferred array at `range` of `bytes` and calls `leaf` with each element that is not an array,
+    /// in row-major order (nested arrays are walked depth first). Leaves are numbers and booleans as parsed by
+    /// ``parse(_:)``; any other value (string, null, object) is passed on for the caller to refuse.
+    ///
+    /// - Throws: ``JSONParseError`` for malformed JSON, or what `leaf` throws.
+    package static func forEachLeaf(
+        of range: Range<Int>, in bytes: UnsafeRawBufferPointer, _ leaf: (JSONValue) throws -> Void
+    ) throws {
+        var parser = JSONParser(bytes: UnsafeRawBufferPointer(rebasing: bytes[..<range.upperBound]))
+        parser.index = range.lowerBound
+        try parser.walkArray(leaf)
+        guard parser.index == range.upperBound else { throw parser.error("unexpected data after an array") }
+    }
+
+    private mutating func walkArray(_ leaf: (JSONValue) throws -> Void) throws {
+        try enter()
+        defer { depth -= 1 }
+        index += 1
+        skipWhitespace()
+        if current == UInt8(ascii: "]") {
+            index += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            switch current ?? 0 {
+            case UInt8(ascii: "["): try walkArray(leaf)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try leaf(.number(try parseNumber()))
+            default: try leaf(try parseValue())
+            }
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"): index += 1; return
+            case nil: throw error("unexpected end of the JSON document in an array")
+            default: throw error("expected ',' or ']' in an array")
+            }
+        }
+    }
+
+    /// Finds the end of the array that starts at `index` without parsing its elements (brackets and strings
+    /// only; ``forEachLeaf(of:in:_:)`` checks the rest), and returns its range.
+    private mutating func skipArray() throws(JSONParseError) -> Range<Int> {
+        let start = index
+        var level = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "["):
+                level += 1
+                guard depth + level <= Self.maximumDepth else {
+                    throw error("JSON nesting deeper than \(Self.maximumDepth) levels")
+                }
+            case UInt8(ascii: "]"):
+                level -= 1
+                if level == 0 {
+                    index += 1
+                    return start..<index
+                }
+            case UInt8(ascii: "\""):
+                index += 1
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                    index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard index < bytes.count else { throw error("unterminated string") }
+            default: break
+            }
+            index += 1
+        }
+        throw error("unexpected end of the JSON document in an array")
     }
 
     /// Parses one JSON document from an array of bytes.
@@ -126,7 +220,15 @@ package struct JSONParser {
             guard current == UInt8(ascii: ":") else { throw error("expected ':' after an object key") }
             index += 1
             skipWhitespace()
-            members.append((key, try parseValue()))
+            if defersInputData && depth == 1 && key == "inputs" {
+                inInputs = true
+                defer { inInputs = false }
+                members.append((key, try parseValue()))
+            } else if inInputs && depth == 3 && key == "data" && current == UInt8(ascii: "[") {
+                members.append((key, .deferredArray(try skipArray())))
+            } else {
+                members.append((key, try parseValue()))
+            }
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
@@ -302,10 +404,36 @@ package struct JSONParser {
             if magnitude <= UInt64(Int64.max) { return .int(-Int64(magnitude)) }
             if magnitude == UInt64(Int64.max) + 1 { return .int(.min) }
         }
+        // Longer mantissas (Python's `repr` of a float has 16-17 digits) are rounded by the C library's strtod
+        // (correctly rounded in glibc), from a copy on the stack: no String per number.
+        let length = index - start
+        if length < 48, Self.decimalPointIsDot {
+            let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 48) { buffer -> Double? in
+                let base = buffer.baseAddress!
+                for offset in 0..<length { base[offset] = CChar(bitPattern: bytes[start + offset]) }
+                base[length] = 0
+                var end: UnsafeMutablePointer<CChar>?
+                let value = strtod(base, &end)
+                return end == base + length ? value : nil
+            }
+            guard let value else { throw JSONParseError(offset: start, reason: "invalid number") }
+            guard value.isFinite else {
+                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                throw JSONParseError(offset: start, reason: "number \(text) is out of range")
+            }
+            return .double(value)
+        }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let value = Double(text) else { throw JSONParseError(offset: start, reason: "invalid number") }
         guard value.isFinite else { throw JSONParseError(offset: start, reason: "number \(text) is out of range") }
         return .double(value)
+    }
+
+    /// Whether `strtod` reads '.' as the decimal point: true unless the process has set a locale that does not
+    /// (the "C" locale is the default); otherwise the Swift conversion below is used.
+    private static var decimalPointIsDot: Bool {
+        guard let conventions = localeconv(), let point = conventions.pointee.decimal_point else { return false }
+        return point[0] == CChar(UInt8(ascii: ".")) && point[1] == 0
     }
 
     private static let powersOfTen: [Double] = (0...22).map { exponent in

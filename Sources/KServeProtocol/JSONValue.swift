@@ -10,6 +10,10 @@ package enum JSONValue: Sendable, Equatable {
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+    /// An array left unparsed, by its byte range in the document: what ``JSONParser/parseInferenceHeader(_:)``
+    /// gives for each input's `data`, so that the numbers are parsed once, straight into the tensor
+    /// (``JSONParser/forEachLeaf(of:in:_:)``). Meaningful only with the bytes it was parsed from.
+    case deferredArray(Range<Int>)
 
     /// The member `key` of an object, or `nil`.
     package subscript(key: String) -> JSONValue? {
@@ -54,7 +58,7 @@ package enum JSONValue: Sendable, Equatable {
         case .bool: "a boolean"
         case .number: "a number"
         case .string: "a string"
-        case .array: "an array"
+        case .array, .deferredArray: "an array"
         case .object: "an object"
         }
     }

@@ -92,6 +92,10 @@ package struct JSONWriter: Sendable {
         case .number(.double(let number)): double(number)
         case .string(let text): string(text)
         case .array(let elements): array(elements) { $0.value($1) }
+        case .deferredArray:
+            // Only an input's `data` is deferred, and it is decoded into a tensor, never written back; without its
+            // document there is nothing to write.
+            null()
         case .object(let object):
             self.object { members in
                 for (key, member) in object.members { members.member(key) { $0.value(member) } }

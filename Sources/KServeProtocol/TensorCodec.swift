@@ -24,48 +24,65 @@ public enum TensorCodec {
         }
     }
 
-    /// A tensor from a JSON `data` value, nested or flat, whose leaves must number `elementCount`.
+    /// A tensor from a JSON `data` value whose leaves must number `elementCount`: an array deferred by
+    /// ``JSONParser/parseInferenceHeader(_:)``, parsed here straight into the tensor's storage, or one number.
+    ///
+    /// Parsing numbers once, into their final place, halves the work of a tree of values copied afterwards
+    /// (`bench/json`, docs/benchmarks.md section 8).
     static func tensor(
-        shape: [Int], dataType: DataType, elementCount: Int, json: JSONValue, name: String
+        shape: [Int], dataType: DataType, elementCount: Int, json: JSONValue, document: UnsafeRawBufferPointer,
+        name: String
     ) throws(ServingError) -> Tensor {
-        let count = try leafCount(json, name: name)
-        guard count == elementCount else {
-            throw .badRequest("input '\(name)' of shape \(shape) needs \(elementCount) values, 'data' has \(count)")
-        }
         do {
             return try Tensor(shape: shape, dataType: dataType) { buffer in
-                var index = 0
-                try fill(json, dataType: dataType, name: name, into: buffer, index: &index)
+                var count = 0
+                switch json {
+                case .deferredArray(let range):
+                    do {
+                        try JSONParser.forEachLeaf(of: range, in: document) { leaf in
+                            if count < elementCount {
+                                try store(leaf, dataType: dataType, name: name, into: buffer, at: count)
+                            } else {
+                                try checkLeaf(leaf, name: name)
+                            }
+                            count += 1
+                        }
+                    } catch let error as JSONParseError {
+                        throw ServingError.badRequest("malformed JSON request: input '\(name)': \(error)")
+                    }
+                case .array:
+                    // A tree of values (what `JSONParser.parse` gives): only the inference header defers arrays.
+                    throw ServingError.badRequest("input '\(name)': 'data' was not parsed for decoding")
+                default:
+                    if elementCount >= 1 { try store(json, dataType: dataType, name: name, into: buffer, at: 0) }
+                    count = 1
+                }
+                guard count == elementCount else {
+                    throw ServingError.badRequest(
+                        "input '\(name)' of shape \(shape) needs \(elementCount) values, 'data' has \(count)")
+                }
             }
         } catch {
             throw ServingError.from(error)
         }
     }
 
-    private static func leafCount(_ value: JSONValue, name: String) throws(ServingError) -> Int {
+    /// Refuses a leaf no tensor takes (past the expected count, so that the count can still be reported).
+    private static func checkLeaf(_ value: JSONValue, name: String) throws(ServingError) {
         switch value {
-        case .array(let elements):
-            var count = 0
-            for element in elements { count += try leafCount(element, name: name) }
-            return count
-        case .number, .bool: return 1
+        case .number, .bool: return
         case .string:
             throw .badRequest("input '\(name)' has string data, which only BYTES tensors take (not supported)")
-        case .null, .object:
+        default:
             throw .badRequest("input '\(name)': 'data' must hold numbers or booleans, not \(value.kindName)")
         }
     }
 
-    private static func fill(
-        _ value: JSONValue, dataType: DataType, name: String, into buffer: UnsafeMutableRawBufferPointer,
-        index: inout Int
+    private static func store(
+        _ value: JSONValue, dataType: DataType, name: String, into buffer: UnsafeMutableRawBufferPointer, at index: Int
     ) throws(ServingError) {
-        if case .array(let elements) = value {
-            for element in elements { try fill(element, dataType: dataType, name: name, into: buffer, index: &index) }
-            return
-        }
+        try checkLeaf(value, name: name)
         let offset = index * dataType.byteSize
-        index += 1
         switch dataType {
         case .bool:
             let flag: Bool

@@ -83,6 +83,35 @@ import Testing
         }
     }
 
+    /// Input `data` arrays are parsed once, straight into the tensor (deferred by the header parse): their syntax
+    /// and contents are still checked as strictly as the rest of the document.
+    @Test func decode_dataArrays_parsedIntoTheTensor_strictly() throws {
+        let spaced = try decode(
+            " {\"inputs\" : [ {\"data\" : [ [ 1.25 , -2e1 ] ,\n [ NaN, 4 ] ], \"name\":\"a\",\"datatype\":\"FP64\",\"shape\":[2,2]} ] } ")
+        let values = try spaced.inputs[0].tensor.scalars(as: Double.self)
+        #expect(values[0] == 1.25 && values[1] == -20 && values[2].isNaN && values[3] == 4)
+        // Arrays named `data` elsewhere are parsed as any other value.
+        let elsewhere = try decode(
+            #"{"parameters":{"data":[1,"]"]},"inputs":[{"name":"a","datatype":"INT8","shape":[1],"data":[5],"parameters":{"data":[[]]}}]}"#)
+        #expect(try elsewhere.inputs[0].tensor.scalars(as: Int8.self) == [5])
+        let deep = String(repeating: "[", count: 70) + "1" + String(repeating: "]", count: 70)
+        let malformed = [
+            "[1,,2]", "[1 2]", "[1,2", "[1,2,]", "[01]", "[1.]", "[tru]", "[1,{\"a\":\"]\"}]", "[\"]\",1]", "[null]",
+            "[[1],[2]", deep,
+        ]
+        for data in malformed {
+            let text = #"{"inputs":[{"name":"a","datatype":"FP32","shape":[2],"data":"# + data + "}]}"
+            #expect(status(text) == 400, "\(data)")
+        }
+        // Too many values: the message counts them all.
+        do {
+            _ = try decode(#"{"inputs":[{"name":"a","datatype":"FP32","shape":[2],"data":[1,2,3,[4]]}]}"#)
+            Issue.record("four values for two were accepted")
+        } catch let error as ServingError {
+            #expect(error.message.contains("'data' has 4"), "\(error.message)")
+        }
+    }
+
     @Test func decode_headerLongerThanBody_gives400() {
         let body = Array(#"{"inputs":[]}"#.utf8)
         #expect(throws: ServingError.self) {
