@@ -7,6 +7,6 @@ struct PaddleBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paddle-bench",
         abstract: "Micro-benchmarks of paddle-swift's own code (the engine's are `paddle-swift bench`).",
-        subcommands: [JSONBenchCommand.self]
+        subcommands: [JSONBenchCommand.self, LoadCacheBenchCommand.self]
     )
 }
