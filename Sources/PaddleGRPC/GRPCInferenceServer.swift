@@ -7,10 +7,10 @@ import PaddleModelRepository
 import PaddleServing
 import ServiceLifecycle
 
-/// The gRPC server of an ``InferenceServer``: `inference.GRPCInferenceService` on its own port (Triton's default
+/// The gRPC server of an `InferenceServer`: `inference.GRPCInferenceService` on its own port (Triton's default
 /// is 8001), over the same repository, readiness, configuration and repository token as the HTTP server.
 ///
-/// A `Service`: add it to the HTTP server's lifecycle with ``InferenceServer/addService(_:)`` so that SIGTERM drains
+/// A `Service`: add it to the HTTP server's lifecycle with `InferenceServer.addService(_:)` so that SIGTERM drains
 /// both. On graceful shutdown it stops accepting calls and lets the calls in flight finish.
 ///
 /// ```swift
@@ -31,6 +31,8 @@ public struct GRPCInferenceServer: Service {
     private let logger: Logger
     private let onListening: @Sendable (Int) async -> Void
 
+    /// A gRPC server sharing `server`'s pipeline, state and configuration.
+    ///
     /// - Parameters:
     ///   - server: The HTTP server whose repository, state and configuration the gRPC service shares.
     ///   - port: The port to bind (0 picks a free one).

@@ -13,7 +13,7 @@ import PaddleServing
 /// request's `model_version`, else the `x-model-version` metadata, else the model's A/B routing with its sticky
 /// header read from the metadata), decodes the protobuf message, then ``ModelInstance`` validates, applies the rate limit and the
 /// deadline (the `timeout` parameter or the call's `grpc-timeout`), batches and runs the request on a pool thread,
-/// and records the model's statistics and metrics. Errors become gRPC statuses in ``ServingError/rpcError``.
+/// and records the model's statistics and metrics. Errors become gRPC statuses in `ServingError/rpcError`.
 /// The repository RPCs need the bearer token in the `authorization` metadata under HTTP's rule.
 ///
 /// Thread-safe: a value shared by every call.
@@ -237,7 +237,7 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
         text.isEmpty ? nil : text
     }
 
-    /// Runs a unary RPC's work, records its metrics, and turns a ``ServingError`` into its gRPC status.
+    /// Runs a unary RPC's work, records its metrics, and turns a `ServingError` into its gRPC status.
     private func observe<Message>(
         _ method: String, _ body: () throws(ServingError) -> Message
     ) async throws -> ServerResponse<Message> {

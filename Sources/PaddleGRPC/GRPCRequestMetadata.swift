@@ -44,7 +44,7 @@ struct GRPCRequestMetadata: Sendable {
     /// call's `authorization` metadata must carry it; without one, the RPCs are open on a loopback address and off
     /// on any other.
     ///
-    /// - Throws: ``ServingError`` 401 (`UNAUTHENTICATED`) or 403 (`PERMISSION_DENIED`).
+    /// - Throws: `ServingError` 401 (`UNAUTHENTICATED`) or 403 (`PERMISSION_DENIED`).
     func authorizeRepositoryAccess(_ access: BearerTokenMiddleware<ServingContext>) throws(ServingError) {
         if let offReason = access.offReason { throw ServingError(.forbidden, offReason) }
         guard let token = access.token else { return }

@@ -13,7 +13,7 @@ extension InferenceRequest {
     ///   - message: The request message.
     ///   - callTimeout: The call's `grpc-timeout`, if any.
     ///   - limits: Limits on the decoded tensors.
-    /// - Throws: ``ServingError`` 400 naming what is wrong.
+    /// - Throws: `ServingError` 400 naming what is wrong.
     static func decode(
         _ message: Inference_ModelInferRequest, callTimeout: Duration?, limits: DecodingLimits
     ) throws(ServingError) -> InferenceRequest {

@@ -6,7 +6,7 @@ import PaddleServing
 
 extension ServingError {
     /// The gRPC status of this error: the one place where serving errors become gRPC status codes, as
-    /// ``ServingError/init(_:)`` is the one place where engine errors become HTTP statuses. The message is the
+    /// `ServingError/init(_:)` is the one place where engine errors become HTTP statuses. The message is the
     /// same sentence HTTP sends, so internal text never reaches a client.
     ///
     /// | HTTP | gRPC |

@@ -24,7 +24,7 @@ extension WaybillReader {
     /// skewed vertical lines less well than horizontal ones (on the generated set, see docs/waybill.md, the second
     /// pass is what gets turned photos to the upright ones' accuracy), at the price of a second OCR run for those
     /// photos only. The decode and turn for that pass run on a Dispatch queue, not on Swift's cooperative threads.
-    /// - Throws: ``PaddleOCR/OCRError`` for undecodable data or an engine failure.
+    /// - Throws: `PaddleOCR/OCRError` for undecodable data or an engine failure.
     public func read(
         imageData: Data, pipeline: OCRPipeline, image: String? = nil, uprightPass: Bool = true
     ) async throws(OCRError) -> Reading {

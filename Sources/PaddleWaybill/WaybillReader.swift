@@ -3,9 +3,9 @@ import PaddleOCR
 
 /// Turns the OCR lines of an express-waybill photo into its fields (``Waybill``).
 ///
-/// Steps: the page orientation from the lines' reading directions (``PageFrame``: photos turned by 90°, 180° or
+/// Steps: the page orientation from the lines' reading directions (`PageFrame`: photos turned by 90°, 180° or
 /// 270° and skewed are read in the page's own frame, with no second OCR pass); the receiver's and sender's blocks
-/// around their 收/寄 markers or labels, by layout and proximity (``PartyBlocks``); name, phone and address per block,
+/// around their 收/寄 markers or labels, by layout and proximity (`PartyBlocks`); name, phone and address per block,
 /// the address split with the bundled divisions table; then, from the other lines, the carrier (printed name, else
 /// the number's format), the waybill number (one carrier's format, S10 check digit for EMS), weight, pieces and date.
 /// A field that is not found is `nil`: nothing is guessed.

@@ -36,7 +36,7 @@ enum ConfigurationSchema {
 
     /// Checks `text` against the schema.
     ///
-    /// - Throws: ``ServingError`` (400) naming the first unknown key or wrong value, with its line.
+    /// - Throws: `ServingError` (400) naming the first unknown key or wrong value, with its line.
     static func check(yaml text: String, source: String) throws(ServingError) {
         let root: Node?
         do {

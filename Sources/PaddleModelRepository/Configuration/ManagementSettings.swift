@@ -4,7 +4,7 @@ import Yams
 
 /// The model-management keys of a model's `config.yaml`: which versions to serve and how to route between them.
 ///
-/// Read from the same file as ``ModelConfiguration`` (each decodes its own keys; ``ConfigurationSchema`` rejects keys
+/// Read from the same file as ``ModelConfiguration`` (each decodes its own keys; `ConfigurationSchema` rejects keys
 /// that neither knows):
 ///
 /// ```yaml
@@ -16,9 +16,12 @@ import Yams
 ///
 /// Both apply in place: changing them never reloads a model (a policy change loads or unloads whole versions).
 public struct ManagementSettings: Sendable, Equatable, Codable {
+    /// Which versions are served (`version_policy`); `nil` when not set (see ``resolvedPolicy``).
     public var versionPolicy: VersionPolicy?
+    /// How unpinned requests are spread over the served versions (`routing`); `nil`: to the latest ready one.
     public var routing: VersionRouting?
 
+    /// Settings with the given policy and routing (`nil`: the defaults).
     public init(versionPolicy: VersionPolicy? = nil, routing: VersionRouting? = nil) {
         self.versionPolicy = versionPolicy
         self.routing = routing
@@ -34,7 +37,7 @@ public struct ManagementSettings: Sendable, Equatable, Codable {
 
     /// Parses YAML text (the keys of ``ModelConfiguration`` are left to it; unknown keys are errors).
     ///
-    /// - Throws: ``ServingError`` (400) describing the problem.
+    /// - Throws: `ServingError` (400) describing the problem.
     public static func parse(yaml text: String, source: String = "config") throws(ServingError) -> ManagementSettings {
         let settings: ManagementSettings
         try ConfigurationSchema.check(yaml: text, source: source)

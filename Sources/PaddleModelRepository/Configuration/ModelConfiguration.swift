@@ -36,27 +36,42 @@ import Yams
 /// Changing `rate_limit`, `timeout_ms` or `warmup` applies in place; other keys reload the model's versions
 /// (``needsReload(for:)``).
 public struct ModelConfiguration: Sendable, Codable, Equatable {
+    /// The model's name in URLs (`name`); `nil` for the folder's name.
     public var name: String?
+    /// Predictors, and so threads, for each loaded version (`pool_size`).
     public var poolSize: Int?
+    /// Math threads per predictor (`threads`).
     public var threads: Int?
+    /// oneDNN on or off (`onednn`); `nil` for the binding's choice for the model's format.
     public var onednn: Bool?
-    /// ``Config/oneDNNCacheCapacity``. Default: the engine's (10); with dynamic batching at least twice
+    /// `Config/oneDNNCacheCapacity`. Default: the engine's (10); with dynamic batching at least twice
     /// `max_batch_size`, so that every batch size keeps its kernels and predictors run in parallel.
     public var onednnCacheCapacity: Int?
+    /// Requests that may wait for a predictor (`queue_capacity`); more are answered 503.
     public var queueCapacity: Int?
+    /// The longest a request may wait for a predictor, in milliseconds (`timeout_ms`).
     public var timeoutMs: Int?
+    /// The largest batch (dimension 0) accepted (`max_batch_size`); 0 for no batch dimension checks.
     public var maxBatchSize: Int?
+    /// Whether the model runs once before it reports ready (`warmup`).
     public var warmup: Bool?
+    /// Dynamic batching (`dynamic_batching`); `nil` for off.
     public var dynamicBatching: DynamicBatching?
+    /// A rate limit (`rate_limit`); `nil` for none.
     public var rateLimit: RateLimit?
+    /// Overrides of the inputs the engine declares (`inputs`).
     public var inputs: [TensorOverride]?
+    /// Overrides of the outputs the engine declares (`outputs`).
     public var outputs: [TensorOverride]?
 
     /// Dynamic batching: concurrent requests merged along dimension 0.
     public struct DynamicBatching: Sendable, Codable, Equatable {
+        /// Batch sizes the batcher sends as soon as it has them (`preferred_batch_sizes`).
         public var preferredBatchSizes: [Int]?
+        /// The longest a request waits for others to join its batch, in microseconds (`max_queue_delay_us`).
         public var maxQueueDelayUs: Int?
 
+        /// Dynamic batching with the given sizes and delay (`nil`: the defaults).
         public init(preferredBatchSizes: [Int]? = nil, maxQueueDelayUs: Int? = nil) {
             self.preferredBatchSizes = preferredBatchSizes
             self.maxQueueDelayUs = maxQueueDelayUs
@@ -70,9 +85,12 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
 
     /// A token bucket: `requestsPerSecond` refill rate, `burst` capacity.
     public struct RateLimit: Sendable, Codable, Equatable {
+        /// Tokens added per second (`requests_per_second`).
         public var requestsPerSecond: Double
+        /// The bucket's capacity: requests allowed at once after a quiet spell (`burst`); `nil` for one second's worth.
         public var burst: Int?
 
+        /// A rate limit of `requestsPerSecond` with the given burst.
         public init(requestsPerSecond: Double, burst: Int? = nil) {
             self.requestsPerSecond = requestsPerSecond
             self.burst = burst
@@ -86,10 +104,14 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
 
     /// Replaces the declared dims (and checks the declared type) of one input or output.
     public struct TensorOverride: Sendable, Codable, Equatable {
+        /// The input's or output's name as the model declares it.
         public var name: String
+        /// The dims to report and check (-1 for any size); must fit what the model declares.
         public var dims: [Int]?
+        /// The datatype (KServe name), checked against the model's.
         public var datatype: String?
 
+        /// An override of the tensor `name`.
         public init(name: String, dims: [Int]? = nil, datatype: String? = nil) {
             self.name = name
             self.dims = dims
@@ -111,6 +133,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         case inputs, outputs
     }
 
+    /// A configuration with the given keys (`nil`: the key is not set).
     public init(
         name: String? = nil, poolSize: Int? = nil, threads: Int? = nil, onednn: Bool? = nil,
         queueCapacity: Int? = nil, timeoutMs: Int? = nil, maxBatchSize: Int? = nil, warmup: Bool? = nil,
@@ -133,7 +156,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
 
     /// Parses YAML text.
     ///
-    /// - Throws: ``ServingError`` (400) describing the problem.
+    /// - Throws: `ServingError` (400) describing the problem.
     public static func parse(yaml text: String, source: String = "config") throws(ServingError) -> ModelConfiguration {
         let configuration: ModelConfiguration
         try ConfigurationSchema.check(yaml: text, source: source)

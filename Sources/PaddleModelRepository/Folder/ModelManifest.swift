@@ -18,13 +18,14 @@ public struct ModelManifest: Sendable, Equatable {
     /// Lower-case hex digest per file name (relative to the version folder).
     public var digests: [String: String]
 
+    /// A manifest of the given digests (file name to lower-case hex SHA-256).
     public init(digests: [String: String]) {
         self.digests = digests
     }
 
     /// Parses manifest text.
     ///
-    /// - Throws: ``PaddleError`` `.integrity` for a malformed line, a bad digest, or a name that leaves the folder.
+    /// - Throws: `PaddleError` `.integrity` for a malformed line, a bad digest, or a name that leaves the folder.
     public static func parse(_ text: String, source: String = fileName) throws(PaddleError) -> ModelManifest {
         var digests: [String: String] = [:]
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -66,7 +67,7 @@ public struct ModelManifest: Sendable, Equatable {
     /// Checks every listed file against its digest, and that the model's program and params files are listed.
     ///
     /// - Parameter folder: The version folder the names are relative to.
-    /// - Throws: ``PaddleError`` `.integrity` for a mismatch or an unlisted model file, `.modelFile` for a listed
+    /// - Throws: `PaddleError` `.integrity` for a mismatch or an unlisted model file, `.modelFile` for a listed
     ///   file that is missing.
     public func verify(folder: String) throws(PaddleError) {
         let source = try ModelSource.detect(path: folder)

@@ -6,7 +6,7 @@ import KServeProtocol
 ///
 /// Every name that arrives from a client (the `:model` of `POST /v2/repository/models/:model/load`, a version
 /// in a URL) goes through ``validateModelName(_:)`` before it touches the file system, and every folder the
-/// server loads goes through ``resolve(_:)``, which follows symbolic links and refuses a result outside the
+/// server loads goes through ``resolve(_:kind:checkContents:)``, which follows symbolic links and refuses a result outside the
 /// repository or one of ``trustedRoots``.
 ///
 /// ```swift
@@ -25,10 +25,12 @@ public struct RepositoryPaths: Sendable {
     /// The longest model name accepted.
     public static let maxNameLength = 128
 
+    /// The rules for the repository folder `root`.
+    ///
     /// - Parameters:
     ///   - root: The repository folder.
     ///   - trustedRoots: Extra folders that links inside the repository may point into.
-    /// - Throws: ``ServingError`` (400) when `root` is not an existing folder.
+    /// - Throws: `ServingError` (400) when `root` is not an existing folder.
     public init(root: String, trustedRoots: [String] = []) throws(ServingError) {
         guard let resolved = Self.realPath(root), Self.isDirectory(resolved) else {
             throw .badRequest("the model repository \(root) is not a folder")
@@ -40,7 +42,7 @@ public struct RepositoryPaths: Sendable {
     /// Checks a model name: 1 to 128 characters from `A-Z a-z 0-9 _ . -`, starting with a letter or digit (so
     /// never `.`, `..`, a hidden name, a path separator or a NUL).
     ///
-    /// - Throws: ``ServingError`` (400) naming the problem.
+    /// - Throws: `ServingError` (400) naming the problem.
     public static func validateModelName(_ name: String) throws(ServingError) {
         guard !name.isEmpty, name.utf8.count <= maxNameLength else {
             throw .badRequest("invalid model name: it must have 1 to \(maxNameLength) characters")
@@ -58,7 +60,7 @@ public struct RepositoryPaths: Sendable {
 
     /// Parses a version as it appears in a URL, a header or a folder name: decimal digits only, at most 18.
     ///
-    /// - Throws: ``ServingError`` (400) for anything else (signs, spaces, `..`, hex).
+    /// - Throws: `ServingError` (400) for anything else (signs, spaces, `..`, hex).
     public static func parseVersion(_ text: String) throws(ServingError) -> Int {
         guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             let version = Int(text)
@@ -70,7 +72,7 @@ public struct RepositoryPaths: Sendable {
 
     /// A version asked for by a request (URL path or `x-model-version` header): `nil` when none was given.
     ///
-    /// - Throws: ``ServingError`` 404 naming the model when `text` is not a version number.
+    /// - Throws: `ServingError` 404 naming the model when `text` is not a version number.
     public static func requestedVersion(_ text: String?, model name: String) throws(ServingError) -> Int? {
         guard let text else { return nil }
         guard let number = try? parseVersion(text) else {
@@ -100,7 +102,7 @@ public struct RepositoryPaths: Sendable {
     /// The folder of model `name`, links resolved, checked to be inside the repository (its version folders
     /// are checked by ``versionFolder(model:version:)``).
     ///
-    /// - Throws: ``ServingError`` 400 for an invalid name or a link that leaves the repository, 404 when the
+    /// - Throws: `ServingError` 400 for an invalid name or a link that leaves the repository, 404 when the
     ///   folder does not exist.
     public func modelFolder(_ name: String) throws(ServingError) -> String {
         try Self.validateModelName(name)
@@ -117,7 +119,7 @@ public struct RepositoryPaths: Sendable {
     /// Resolves `relative` (a path inside the repository) and checks that it, and with `checkContents` every
     /// file below it, stays in the repository or a trusted root.
     ///
-    /// - Throws: ``ServingError`` 400 when it escapes, 404 when it does not exist.
+    /// - Throws: `ServingError` 400 when it escapes, 404 when it does not exist.
     public func resolve(_ relative: String, kind: String = "path", checkContents: Bool = true) throws(ServingError)
         -> String
     {

@@ -23,6 +23,7 @@ public enum RepositoryChange: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// For logs: `model/version added`, `model config changed`, ...
     public var description: String {
         switch self {
         case .versionAdded(let model, let version, _): "\(model)/\(version) added"
@@ -36,7 +37,7 @@ public enum RepositoryChange: Sendable, Hashable, CustomStringConvertible {
 /// Watches a model repository by polling, and reports only settled changes of complete version folders.
 ///
 /// A version folder (`<root>/<model>/<digits>/`) counts as **complete** when it holds a loadable model layout
-/// (``ModelSource/detect(path:params:)`` finds a program and its params) and, if ``Options/marker`` is set,
+/// (`ModelSource/detect(path:params:)` finds a program and its params) and, if ``Options/marker`` is set,
 /// the marker file (for example `READY`, written last by the publisher). A change is **settled** when the
 /// folder's listing (names, sizes, modification times, inodes of every non-hidden file, links followed) is the
 /// same for ``Options/stablePolls`` polls in a row. So a half-copied folder is never reported: it is either
@@ -62,6 +63,7 @@ public final class RepositoryWatcher: Sendable {
         /// A file that must exist in a version folder for it to count as complete, or `nil`.
         public var marker: String? = nil
 
+        /// Options with the given interval, stability and marker.
         public init(interval: Duration = .seconds(2), stablePolls: Int = 2, marker: String? = nil) {
             self.interval = interval
             self.stablePolls = stablePolls
@@ -102,9 +104,11 @@ public final class RepositoryWatcher: Sendable {
 
     /// The repository folder.
     public let root: String
+    /// How the folder is polled.
     public let options: Options
     private let state = Mutex(State())
 
+    /// A watcher of the repository folder `root`; call ``baseline()`` before the first ``poll()``.
     public init(root: String, options: Options = Options()) {
         self.root = root
         self.options = options

@@ -7,6 +7,7 @@ import Synchronization
 ///
 /// Thread-safe; shared by every request for this version.
 public final class ModelInstance: Sendable {
+    /// The model's name and version.
     public let key: ModelKey
     /// The configuration in force: what the instance was built from, with in-place changes (limits) applied.
     public var configuration: ModelConfiguration { limits.withLock { $0.configuration } }
@@ -14,7 +15,9 @@ public final class ModelInstance: Sendable {
     public let inputs: [TensorInfo]
     /// Outputs as served.
     public let outputs: [TensorInfo]
+    /// The predictors that run the version's requests.
     public let pool: PredictorPool
+    /// Triton-style statistics of the version's requests (`/v2/models/{m}/stats`).
     public let statistics = ModelStatistics()
     let metrics: ModelMetrics
     let batcher: DynamicBatcher?
@@ -82,8 +85,10 @@ public final class ModelInstance: Sendable {
 
     /// Runs a decoded request and returns the response to encode.
     ///
-    /// - Parameter decodeTime: Time spent decoding the request (reported as `compute_input`).
-    /// - Throws: ``ServingError`` (400 for inputs that do not fit, 429 rate limit, 503 overload or shutdown).
+    /// - Parameters:
+    ///   - request: The decoded request.
+    ///   - decodeTime: Time spent decoding the request (reported as `compute_input`).
+    /// - Throws: `ServingError` (400 for inputs that do not fit, 429 rate limit, 503 overload or shutdown).
     public func infer(_ request: InferenceRequest, decodeTime: Duration = .zero) async throws(ServingError)
         -> InferenceResponse
     {
@@ -97,7 +102,11 @@ public final class ModelInstance: Sendable {
     /// thread that ran it or on the calling thread. No task is made: the HTTP server's event loop hands the request
     /// to a pool thread, which hands the result back.
     ///
-    /// - Parameter decodeTime: Time spent decoding the request (reported as `compute_input`).
+    /// - Parameters:
+    ///   - request: The decoded request.
+    ///   - decodeTime: Time spent decoding the request (reported as `compute_input`).
+    ///   - completion: Called once with the response or the error (on the pool thread, or on the calling thread
+    ///     when the request fails before it runs).
     public func infer(
         _ request: InferenceRequest, decodeTime: Duration = .zero,
         completion: @escaping @Sendable (Result<InferenceResponse, ServingError>) -> Void

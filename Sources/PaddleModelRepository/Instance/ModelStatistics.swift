@@ -8,9 +8,12 @@ import Synchronization
 public final class ModelStatistics: Sendable {
     /// A count and a total duration in nanoseconds.
     public struct Tally: Sendable, Equatable {
+        /// How many.
         public var count: Int = 0
+        /// Their total duration in nanoseconds.
         public var nanoseconds: Int64 = 0
 
+        /// A tally of `count` taking `nanoseconds` in all.
         public init(count: Int = 0, nanoseconds: Int64 = 0) {
             self.count = count
             self.nanoseconds = nanoseconds
@@ -24,27 +27,41 @@ public final class ModelStatistics: Sendable {
 
     /// The statistics of engine runs of one batch size.
     public struct BatchTally: Sendable, Equatable {
+        /// Time spent decoding and preparing the batch's inputs.
         public var computeInput = Tally()
+        /// Time spent in the engine.
         public var computeInfer = Tally()
+        /// Time spent collecting and encoding the outputs.
         public var computeOutput = Tally()
     }
 
     /// A copy of every counter.
     public struct Snapshot: Sendable, Equatable {
+        /// When the last inference ended, in milliseconds since 1970.
         public var lastInferenceMilliseconds: Int64 = 0
+        /// Requests that succeeded.
         public var inferenceCount = 0
+        /// Engine runs (a dynamic batch of several requests counts once).
         public var executionCount = 0
+        /// Requests that succeeded, with their total duration.
         public var success = Tally()
+        /// Requests that failed, with their total duration.
         public var fail = Tally()
+        /// Time spent waiting for a predictor.
         public var queue = Tally()
+        /// Time spent decoding and preparing inputs.
         public var computeInput = Tally()
+        /// Time spent in the engine.
         public var computeInfer = Tally()
+        /// Time spent collecting and encoding outputs.
         public var computeOutput = Tally()
+        /// Per batch size: the time of each stage.
         public var batches: [Int: BatchTally] = [:]
     }
 
     private let state = Mutex(Snapshot())
 
+    /// Empty statistics.
     public init() {}
 
     /// The counters now.

@@ -3,17 +3,20 @@ import Synchronization
 
 /// A token-bucket rate limiter: `rate` tokens a second, at most `capacity` saved up.
 ///
-/// Thread-safe. ``acquire()`` never waits: it takes a token or says how long until one is due.
+/// Thread-safe. ``acquire(now:)`` never waits: it takes a token or says how long until one is due.
 public final class TokenBucket: Sendable {
     private struct State {
         var tokens: Double
         var updated: ContinuousClock.Instant
     }
 
+    /// Tokens added per second.
     public let rate: Double
+    /// The most tokens the bucket holds (the burst).
     public let capacity: Double
     private let state: Mutex<State>
 
+    /// A full bucket refilled at `rate` tokens per second, holding at most `capacity`.
     public init(rate: Double, capacity: Int) {
         self.rate = rate
         self.capacity = Double(max(capacity, 1))

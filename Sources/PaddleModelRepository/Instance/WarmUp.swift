@@ -8,7 +8,7 @@ import PaddleInference
 public enum WarmUp {
     /// Runs `pool` once on zeros shaped by `inputs` (the served declarations).
     ///
-    /// - Throws: ``PaddleError`` from building the inputs or from the run.
+    /// - Throws: `PaddleError` from building the inputs or from the run.
     public static func run(pool: PredictorPool, inputs: [TensorInfo], dynamicSize: Int = 32) async throws(PaddleError) {
         var tensors: [String: Tensor] = [:]
         for info in inputs {

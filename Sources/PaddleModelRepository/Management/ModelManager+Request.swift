@@ -5,7 +5,7 @@ extension ModelManager {
     /// Takes a lease for an HTTP request: the version from the URL (`/versions/{v}`), else from the
     /// `x-model-version` header, else routed by weights with the model's sticky header (if configured and sent).
     ///
-    /// - Throws: ``ServingError`` 404 for an unknown model or version, 503 when it is not ready.
+    /// - Throws: `ServingError` 404 for an unknown model or version, 503 when it is not ready.
     public func lease(model name: String, pathVersion: String?, headers: HTTPFields) throws(ServingError)
         -> ModelLease<Instance>
     {

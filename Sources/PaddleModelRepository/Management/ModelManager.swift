@@ -13,17 +13,18 @@ import Synchronization
 /// ``ManagementSettings`` (`version_policy`, `routing`).
 ///
 /// - **Loading** a version resolves its folder through ``RepositoryPaths`` (no traversal, no link leaving the
-///   repository), verifies the manifest if there is one, and has the ``ModelLoader`` build and warm it
+///   repository), verifies the manifest if there is one, and has the `ModelLoader` build and warm it
 ///   up. Only then does it replace the version's previous instance (``VersionedModel/install(version:instance:)``),
 ///   which is released once its in-flight requests are done. A failure keeps the previous instance serving and
 ///   is recorded in the index, the logs and `paddle_model_loads_total{result="failure"}`.
 /// - **Changes** come from a ``RepositoryWatcher`` (``apply(_:)``) or the repository API (``load(model:)``,
 ///   ``unload(model:)``). Routing weights and the version policy apply in place; the loader decides whether
-///   other config changes need a reload (``ModelLoader/configurationChanged(model:modelFolder:instances:)``).
+///   other config changes need a reload (`ModelLoader/configurationChanged(model:modelFolder:instances:)`).
 /// - **Requests** take a ``ModelLease`` with ``lease(model:version:stickyKey:)``.
 ///
 /// Thread-safe. Loads and unloads run one at a time, in order; leases never wait for them.
 public final class ModelManager: Sendable {
+    /// What one loaded version is.
     public typealias Instance = ModelInstance
 
     /// The request header that pins a version, like `/versions/{v}` in the URL.
@@ -37,8 +38,10 @@ public final class ModelManager: Sendable {
         var unloadedByRequest = false
     }
 
+    /// The repository folder and the rules for what it may contain.
     public let paths: RepositoryPaths
     let loader: ModelLoader
+    /// The loading and routing metrics, if recorded.
     public let metrics: ManagementMetrics?
     let logger: Logger
     private let entries = Mutex<[String: Entry]>([:])
@@ -66,7 +69,7 @@ public final class ModelManager: Sendable {
 
     /// Loads model `name`, or loads its versions again and swaps them in (the repository API's load).
     ///
-    /// - Throws: ``ServingError`` 400 for an invalid name, a link leaving the repository, an invalid config or
+    /// - Throws: `ServingError` 400 for an invalid name, a link leaving the repository, an invalid config or
     ///   no version able to serve; 404 when there is no such model folder.
     public func load(model name: String) async throws(ServingError) {
         try RepositoryPaths.validateModelName(name)
@@ -79,7 +82,7 @@ public final class ModelManager: Sendable {
 
     /// Stops new requests to every version of `name`, waits for those in flight, and releases them.
     ///
-    /// - Throws: ``ServingError`` 400 for an invalid name, 404 for an unknown model.
+    /// - Throws: `ServingError` 400 for an invalid name, 404 for an unknown model.
     public func unload(model name: String) async throws(ServingError) {
         try RepositoryPaths.validateModelName(name)
         guard let entry = entries.withLock({ $0[name] }) else { throw .notFound("unknown model '\(name)'") }
@@ -275,9 +278,10 @@ public final class ModelManager: Sendable {
     /// Takes a lease for one request on model `name`.
     ///
     /// - Parameters:
+    ///   - name: The model's name.
     ///   - version: The version from the URL or the `x-model-version` header, or `nil` to route by weights.
     ///   - stickyKey: The value of the model's sticky header in the request (see ``stickyHeader(model:)``).
-    /// - Throws: ``ServingError`` 404 for an unknown model or version, 503 when it is not ready.
+    /// - Throws: `ServingError` 404 for an unknown model or version, 503 when it is not ready.
     public func lease(model name: String, version: String? = nil, stickyKey: String? = nil) throws(ServingError)
         -> ModelLease<Instance>
     {

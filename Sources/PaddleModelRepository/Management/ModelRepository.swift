@@ -22,11 +22,14 @@ import Synchronization
 public final class ModelRepository: Sendable {
     /// A model the repository can load: its versions' folders and its configuration.
     public struct ModelSpec: Sendable {
+        /// The model's name in URLs.
         public var name: String
         /// Version number → folder (or file) of the model.
         public var versions: [Int: String]
+        /// The model's serving options.
         public var configuration: ModelConfiguration
 
+        /// A model `name` with the given versions' folders and options.
         public init(name: String, versions: [Int: String], configuration: ModelConfiguration = ModelConfiguration()) {
             self.name = name
             self.versions = versions
@@ -36,6 +39,7 @@ public final class ModelRepository: Sendable {
 
     /// The repository folder, if any.
     public let root: String?
+    /// The registry of every model's metrics (rendered at `/metrics`).
     public let metrics: ServingMetrics
     let logger: Logger
     let loader: ModelLoader
@@ -49,8 +53,12 @@ public final class ModelRepository: Sendable {
 
     /// A repository over the folder `root`; nothing is loaded until ``loadAll()``.
     ///
-    /// - Parameter trustedRoots: Folders outside `root` that links inside it may lead to (by default none: a
-    ///   version folder or model file linked from elsewhere is refused).
+    /// - Parameters:
+    ///   - root: The repository folder: one folder per model, one numbered folder per version.
+    ///   - trustedRoots: Folders outside `root` that links inside it may lead to (by default none: a version
+    ///     folder or model file linked from elsewhere is refused).
+    ///   - metrics: Where the repository's and its models' metrics are recorded.
+    ///   - logger: The repository's logger.
     public init(
         root: String, trustedRoots: [String] = [], metrics: ServingMetrics = ServingMetrics(),
         logger: Logger = Logger(label: "paddle.serving")
@@ -87,7 +95,7 @@ public final class ModelRepository: Sendable {
 
     /// Loads every model. Failures are recorded as ``ModelState/failed(reason:)`` and logged.
     ///
-    /// - Throws: ``ServingError`` when the repository folder cannot be read.
+    /// - Throws: `ServingError` when the repository folder cannot be read.
     public func loadAll() async throws(ServingError) {
         loadingAll.store(true, ordering: .releasing)
         defer { loadingAll.store(false, ordering: .releasing) }
@@ -105,7 +113,7 @@ public final class ModelRepository: Sendable {
 
     /// Loads (or reloads, swapping each version in once it has loaded and warmed up) the model `name`.
     ///
-    /// - Throws: ``ServingError`` 400 for an invalid name or when no version could be loaded, 404 for an
+    /// - Throws: `ServingError` 400 for an invalid name or when no version could be loaded, 404 for an
     ///   unknown model.
     public func load(name: String) async throws(ServingError) {
         if root != nil {
@@ -143,7 +151,7 @@ public final class ModelRepository: Sendable {
 
     /// Unloads every version of `name`: no new requests, in-flight requests finish, then the versions are released.
     ///
-    /// - Throws: ``ServingError`` 404 for an unknown model.
+    /// - Throws: `ServingError` 404 for an unknown model.
     public func unload(name: String) async throws(ServingError) {
         if root != nil {
             guard let manager else { throw .notFound("no model named '\(name)' in the repository") }
@@ -188,7 +196,7 @@ public final class ModelRepository: Sendable {
     /// `x-model-version` header, else the model's routing (weights, sticky header). Release it when the response
     /// is done.
     ///
-    /// - Throws: ``ServingError`` 404 for an unknown model or version, 503 when it is not ready.
+    /// - Throws: `ServingError` 404 for an unknown model or version, 503 when it is not ready.
     public func lease(name: String, version: String?, headers: HTTPFields = [:]) throws(ServingError)
         -> ModelLease<ModelInstance>
     {
@@ -200,7 +208,7 @@ public final class ModelRepository: Sendable {
 
     /// The ready instance of `name` at `version` (the highest ready version when `nil`), for metadata.
     ///
-    /// - Throws: ``ServingError`` 404 for an unknown model or version, 503 when it is not ready.
+    /// - Throws: `ServingError` 404 for an unknown model or version, 503 when it is not ready.
     public func instance(name: String, version: String? = nil) throws(ServingError) -> ModelInstance {
         guard let model = versioned(name) else { throw .notFound("unknown model '\(name)'") }
         if let pinned = try RepositoryPaths.requestedVersion(version, model: name) {

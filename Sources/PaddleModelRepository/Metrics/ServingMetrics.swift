@@ -9,6 +9,7 @@ public final class ServingMetrics: Sendable {
     /// The registry every collector is registered with.
     public let registry: PrometheusCollectorRegistry
 
+    /// Metrics in `registry` (by default a new one of their own).
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
     }

@@ -12,6 +12,7 @@ public struct RepositoryIndexRow: Sendable, Equatable {
     /// Why the version is not ready, or why its last reload or config change failed while it keeps serving.
     public var reason: String
 
+    /// A row of the index.
     public init(name: String, version: Int?, state: ModelState, reason: String) {
         self.name = name
         self.version = version

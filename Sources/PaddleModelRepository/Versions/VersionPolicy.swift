@@ -44,6 +44,7 @@ public enum VersionPolicy: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The policy as written in `config.yaml`'s terms: `latest(n)`, `all` or `specific(1,2)`.
     public var description: String {
         switch self {
         case .latest(let count): "latest(\(count))"

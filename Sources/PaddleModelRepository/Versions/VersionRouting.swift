@@ -21,6 +21,7 @@ public struct VersionRouting: Sendable, Equatable, Codable {
     /// The request header whose value keeps a client on one version (lower-cased), if any.
     public var stickyHeader: String?
 
+    /// Routing with the given weights (version to weight) and sticky header.
     public init(weights: [Int: Int] = [:], stickyHeader: String? = nil) {
         self.weights = weights
         self.stickyHeader = stickyHeader?.lowercased()
@@ -89,8 +90,10 @@ public enum RouteReason: String, Sendable {
 /// A sticky key maps to a fixed point of the weight range, so it keeps its version as long as the weights and
 /// the set of ready weighted versions stay the same. A value type: pure and thread-safe.
 public struct VersionRouter: Sendable, Equatable {
+    /// The weights and the sticky header it applies.
     public var routing: VersionRouting
 
+    /// A router that applies `routing`.
     public init(routing: VersionRouting = VersionRouting()) {
         self.routing = routing
     }

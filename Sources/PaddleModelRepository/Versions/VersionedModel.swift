@@ -24,7 +24,9 @@ import Synchronization
 public final class VersionedModel<Instance: Sendable>: Sendable {
     /// One version's row of the repository index.
     public struct VersionStatus: Sendable, Equatable {
+        /// The version number.
         public var version: Int
+        /// Where the version is in its life.
         public var state: ModelState
         /// Why the version is not ready, or why its last reload failed while the previous load keeps serving.
         public var reason: String
@@ -58,6 +60,8 @@ public final class VersionedModel<Instance: Sendable>: Sendable {
     private let releaseInstance: @Sendable (Instance) async -> Void
     private let state: Mutex<State>
 
+    /// A model with no version loaded yet.
+    ///
     /// - Parameters:
     ///   - name: The model's name (for messages).
     ///   - routing: How unpinned requests are spread over versions.
@@ -85,7 +89,7 @@ public final class VersionedModel<Instance: Sendable>: Sendable {
     /// - Parameters:
     ///   - version: The pinned version (from `/versions/{v}` or `x-model-version`), or `nil` to route.
     ///   - stickyKey: The value of the routing's sticky header in the request, if any.
-    /// - Throws: ``ServingError`` 404 when the model or the pinned version is unknown, 503 when it is not ready.
+    /// - Throws: `ServingError` 404 when the model or the pinned version is unknown, 503 when it is not ready.
     public func lease(version: Int? = nil, stickyKey: String? = nil) throws(ServingError) -> ModelLease<Instance> {
         var generator = SystemRandomNumberGenerator()
         return try lease(version: version, stickyKey: stickyKey, using: &generator)

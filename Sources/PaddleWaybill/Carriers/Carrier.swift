@@ -5,6 +5,7 @@ public struct Carrier: Sendable, Hashable, Encodable {
     /// A short code: `SF`, `JD`, `YTO`, `ZTO`, `STO`, `YUNDA`, `EMS`, `JT`, `DEPPON`.
     public var code: String
 
+    /// A carrier with its printed name and its code.
     public init(name: String, code: String) {
         self.name = name
         self.code = code

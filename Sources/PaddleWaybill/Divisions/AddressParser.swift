@@ -6,8 +6,10 @@
 /// A district is looked for only under a known province or city, so nothing is guessed from a bare district name.
 /// Short names match only when the next character does not start a street (`中山路` is no district `中山`).
 public struct AddressParser: Sendable {
+    /// The divisions the parser matches against.
     public let table: DivisionTable
 
+    /// A parser over `table` (usually ``DivisionTable/bundled()``).
     public init(table: DivisionTable) { self.table = table }
 
     /// The address in `text`, or `nil` for empty text. Leading labels such as `地址:` are dropped.

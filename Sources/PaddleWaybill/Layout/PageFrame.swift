@@ -6,7 +6,7 @@ import PaddleOCR
 /// Each line's reading direction follows from its box and what the pipeline did to its crop: a wide box reads
 /// along its top edge (corner 0 → 1), a tall one (height ≥ 1.5 × width) is turned 90° counter-clockwise before
 /// recognition and so reads along its left edge (corner 0 → 3); when the direction classifier turned the crop by
-/// 180° (``PaddleOCR/OCRLine/rotated180``), the line reads the other way. The page angle is the mean direction,
+/// 180° (`PaddleOCR/OCRLine/rotated180`), the line reads the other way. The page angle is the mean direction,
 /// weighted by characters × score. Rotating every box by minus that angle puts the page upright and unskewed, so the
 /// layout (rows, columns, "above", "left of") is read in the page's own frame: photos turned by 90°, 180° or 270°
 /// and skewed by ±15° need no second OCR pass. Without the classifier (`rotated180 == nil`), a page turned by 180° is

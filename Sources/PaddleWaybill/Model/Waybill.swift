@@ -32,6 +32,7 @@ public struct Waybill: Sendable, Hashable, Encodable {
     /// The OCR lines the fields were read from, in the pipeline's order.
     public var lines: [OCRLine]
 
+    /// A waybill from its fields; every field not given is `nil` (not found).
     public init(
         image: String? = nil, carrier: Carrier? = nil, waybillNumber: String? = nil, receiver: WaybillParty? = nil,
         sender: WaybillParty? = nil, weightKg: Double? = nil, pieces: Int? = nil, date: String? = nil,

@@ -25,5 +25,6 @@ public struct WaybillError: Error, Sendable, Hashable, CustomStringConvertible {
     public static func == (a: WaybillError, b: WaybillError) -> Bool { a.code == b.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
+    /// The message.
     public var description: String { message }
 }

@@ -7,6 +7,7 @@ public struct WaybillParty: Sendable, Hashable, Encodable {
     /// The address, split by the administrative divisions table.
     public var address: WaybillAddress?
 
+    /// A party from the fields found (`nil` for those not found).
     public init(name: String? = nil, phone: String? = nil, address: WaybillAddress? = nil) {
         self.name = name
         self.phone = phone

@@ -9,6 +9,7 @@ import Foundation
 public enum PhoneParser {
     /// A phone found in a text: the normalised number and where it was in the compacted text.
     public struct Match: Sendable, Hashable {
+        /// The number as carriers print it: 11 digits, `138****1234` (4 asterisks), or `0755-12345678`.
         public var phone: String
         /// The compacted text without the phone (what remains for the name, for instance).
         public var remainder: String
