@@ -185,6 +185,21 @@ extension Predictor {
         return results
     }
 
+    /// ``run(_:outputs:transfer:)`` for inputs the caller has already checked against ``inputs`` (names, data
+    /// types, shapes), so that they are checked once: the serving layer checks each request against its own
+    /// declarations, which may only narrow the engine's (a configuration's dims must fit the model's). A missing
+    /// input is still refused.
+    package func run(checked inputs: [String: Tensor], outputs outputNames: [String]? = nil) throws(PaddleError)
+        -> [String: Tensor]
+    {
+        try execute(inputs, transfer: .shared, check: false)
+        var results: [String: Tensor] = [:]
+        for name in try selectOutputs(outputNames) {
+            results[name] = try copyOutput(name)
+        }
+        return results
+    }
+
     /// Runs the model and calls `body` with zero-copy views of the outputs, valid only during the call.
     ///
     /// Use this to read large outputs without copying them. The views are lent to `body` and cannot escape it
@@ -214,10 +229,10 @@ extension Predictor {
         }
     }
 
-    /// Checks the inputs, hands them to the engine and runs it.
-    private func execute(_ given: [String: Tensor], transfer: InputTransfer) throws(PaddleError) {
+    /// Checks the inputs (unless `check` is false: the caller did), hands them to the engine and runs it.
+    private func execute(_ given: [String: Tensor], transfer: InputTransfer, check: Bool = true) throws(PaddleError) {
         let native = try ready()
-        for name in given.keys where !inputs.contains(where: { $0.name == name }) {
+        for name in given.keys where check && !inputs.contains(where: { $0.name == name }) {
             throw PaddleError(
                 .unknownName, "the model has no input \(name) (inputs: \(inputs.map(\.name).joined(separator: ", ")))")
         }
@@ -227,7 +242,7 @@ extension Predictor {
             guard let tensor = given[info.name] else {
                 throw PaddleError(.invalidArgument, "input \(info.name) is missing")
             }
-            try info.validate(tensor)
+            if check { try info.validate(tensor) }
             let engineTensor: Tensor
             switch transfer {
             case .shared: engineTensor = tensor

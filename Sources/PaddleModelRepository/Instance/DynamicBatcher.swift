@@ -223,7 +223,7 @@ final class DynamicBatcher: Sendable {
         let outputs: [String: Tensor]
         do {
             let merged = try Self.concatenate(batch.map(\.inputs), total: total)
-            outputs = try predictor.run(merged)
+            outputs = try predictor.run(checked: merged)
         } catch {
             for pending in batch { pending.complete(.failure(error)) }
             return
@@ -253,7 +253,7 @@ final class DynamicBatcher: Sendable {
 
     private func runAlone(_ pending: Pending, on predictor: Predictor, start: ContinuousClock.Instant) {
         do {
-            let outputs = try predictor.run(pending.inputs)
+            let outputs = try predictor.run(checked: pending.inputs)
             let infer = ContinuousClock.now - start
             onExecution(pending.batch, infer)
             pending.complete(

@@ -140,7 +140,7 @@ public final class ModelInstance: Sendable {
             let began = ContinuousClock.now
             let results: [String: Tensor]
             do {
-                results = try predictor.run(prepared.tensors, outputs: names)
+                results = try predictor.run(checked: prepared.tensors, outputs: names)
             } catch {
                 completion(.failure(failed(ServingError.from(error), start: start, decodeTime: decodeTime)))
                 return
