@@ -223,10 +223,7 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
         case .success(let response):
             return response.grpcMessage
         case .failure(let error):
-            if error.status.code >= 500 && error.status != .serviceUnavailable {
-                logger.error("inference failed", metadata: ["model": "\(message.modelName)", "error": "\(error.message)"])
-            }
-            throw error
+            throw error  // logged by the pipeline if unexpected
         }
     }
 

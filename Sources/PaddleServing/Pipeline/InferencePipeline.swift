@@ -43,8 +43,16 @@ package struct InferencePipeline: Sendable {
     package func run(
         name: String, version: String?, headers: HTTPFields,
         decode: (DecodingLimits) throws(ServingError) -> InferenceRequest,
-        completion: @escaping @Sendable (Result<InferenceResponse, ServingError>) -> Void
+        completion reply: @escaping @Sendable (Result<InferenceResponse, ServingError>) -> Void
     ) {
+        // Unexpected failures (5xx other than 503) are logged here, once for every protocol.
+        let logger = self.logger
+        let completion: @Sendable (Result<InferenceResponse, ServingError>) -> Void = { outcome in
+            if case .failure(let error) = outcome, error.status.code >= 500, error.status != .serviceUnavailable {
+                logger.error("inference failed", metadata: ["model": "\(name)", "error": "\(error.message)"])
+            }
+            reply(outcome)
+        }
         let lease: ModelLease<ModelInstance>
         let request: InferenceRequest
         let decodeTime: Duration
@@ -116,16 +124,14 @@ package struct InferencePipeline: Sendable {
                     headers: extra, acceptEncoding: acceptEncoding)
                 completion(Reply(status: .ok, headers: headers, body: body))
             case .failure(let error):
-                completion(errorReply(error, path: name))
+                completion(errorReply(error))
             }
         }
     }
 
-    /// `{"error": "..."}` with the error's status and headers; unexpected (5xx other than 503) errors are logged.
-    func errorReply(_ error: ServingError, path model: String) -> Reply {
-        if error.status.code >= 500 && error.status != .serviceUnavailable {
-            logger.error("inference failed", metadata: ["model": "\(model)", "error": "\(error.message)"])
-        }
+    /// `{"error": "..."}` with the error's status and headers (``run(name:version:headers:decode:completion:)``
+    /// has logged it if it was unexpected).
+    func errorReply(_ error: ServingError) -> Reply {
         let (headers, body) = error.jsonReply()
         return Reply(status: error.status, headers: headers, body: body)
     }
