@@ -173,6 +173,7 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(ServingLogHandler.init(label:))
         var logger = Logger(label: "paddle.serving")
         logger.logLevel = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .info
+        AllocatorTuning.decommitFreedPages(logger: logger)
         let repository: ModelRepository
         if let modelRepository {
             repository = ModelRepository(root: modelRepository, trustedRoots: trustedRoot, logger: logger)
