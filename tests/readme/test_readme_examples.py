@@ -10,15 +10,15 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
+import sys
 import tempfile
-import time
-import urllib.request
 
 import pytest
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from paddle_server import ROOT, PaddleServer  # noqa: E402
+
 README = os.path.join(ROOT, "README.md")
 SHARED_OCR = os.environ.get("PADDLE_SWIFT_SHARED_OCR", os.path.join(ROOT, "..", "shared", "ocr"))
 CLASSIFIER = os.path.join(ROOT, ".paddle", "models", "ppocrv4", "ch_ppocr_mobile_v2_cls_infer")
@@ -45,13 +45,6 @@ def test_readme_has_curl_examples():
     assert any("/v1/ocr" in c for c in commands)
 
 
-def _free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
     if not os.path.isfile(LABEL):
@@ -70,27 +63,12 @@ def server():
         json.dump({"inputs": [{"name": "x", "shape": [1, 3, 48, 192], "datatype": "FP32",
                                "data": [0.5] * (3 * 48 * 192)}]}, f)
     os.symlink(LABEL, os.path.join(work, "label.jpg"))
-    binary = os.environ.get("PADDLE_SWIFT_BIN", os.path.join(ROOT, ".build", "debug", "paddle-swift"))
-    port = _free_port()
-    log = open(os.path.join(work, "server.log"), "w")
-    env = {**os.environ, "PADDLE_SERVING_TOKEN": "s3cret"}
-    proc = subprocess.Popen([binary, "serve", "--model-repository", repo, "--port", str(port), "--grpc-port", "0"],
-                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    deadline = time.monotonic() + 300  # loading four models on a slow CPU; polled, so a fast one waits less
-    while True:
-        assert proc.poll() is None, f"server exited with {proc.returncode}; see {log.name}"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/health/ready", timeout=5) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, f"server not ready after 300 s; see {log.name}"
-        time.sleep(0.2)
+    # Loading four models on a slow CPU: readiness is polled, so a fast machine waits less.
+    running = PaddleServer(["--model-repository", repo], os.path.join(work, "server.log"),
+                           env={"PADDLE_SERVING_TOKEN": "s3cret"}, ready_timeout=300)
+    port = running.http_port
     yield work, port
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=60) == 0, f"server did not exit cleanly; see {log.name}"
-    log.close()
+    assert running.stop() == 0, f"server did not exit cleanly; see {running.log_path}"
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -1,41 +1,23 @@
 """Graceful shutdown: on SIGTERM readiness goes false at once, in-flight requests finish, the process exits 0."""
 import os
 import signal
-import subprocess
 import time
 
 import gevent
 import numpy as np
-import pytest
 import tritonclient.http as httpclient
 
-from conftest import ROOT, _free_port
+from conftest import ROOT
+from paddle_server import PaddleServer
 
 DETECTOR = os.path.join(ROOT, ".paddle", "models", "ppocrv4", "ch_PP-OCRv4_det_infer")
 
 
-def _start(args, log_path):
-    binary = os.environ.get("PADDLE_SWIFT_BIN", os.path.join(ROOT, ".build", "debug", "paddle-swift"))
-    port = _free_port()
-    log = open(log_path, "w")
-    proc = subprocess.Popen([binary, "serve", "--port", str(port), "--grpc-port", "0"] + args, stdout=log, stderr=subprocess.STDOUT)
-    url = f"127.0.0.1:{port}"
-    client = httpclient.InferenceServerClient(url, network_timeout=120)
-    deadline = time.monotonic() + 120
-    while True:
-        assert proc.poll() is None, f"server exited early; see {log_path}"
-        try:
-            if client.is_server_ready():
-                return proc, url, client, log
-        except Exception:
-            pass
-        assert time.monotonic() < deadline, f"server not ready; see {log_path}"
-        time.sleep(0.2)
-
-
 def test_sigterm_drains_in_flight_requests(tmp_path):
-    proc, url, client, log = _start(["--model", DETECTOR, "--model-name", "det", "--drain-timeout", "60"],
-                                    str(tmp_path / "server.log"))
+    server = PaddleServer(["--model", DETECTOR, "--model-name", "det", "--drain-timeout", "60"],
+                          str(tmp_path / "server.log"), ready_timeout=120)
+    proc, url = server.proc, server.url
+    client = httpclient.InferenceServerClient(url, network_timeout=120)
     try:
         data = np.random.default_rng(0).random((1, 3, 1280, 1280), dtype=np.float32)
         tensor = httpclient.InferInput("x", list(data.shape), "FP32")
@@ -63,4 +45,4 @@ def test_sigterm_drains_in_flight_requests(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
-        log.close()
+        server.log.close()

@@ -6,10 +6,13 @@ models) and adds the models that exercise A/B routing, rate limits and dynamic b
 """
 import importlib.util
 import os
-import signal
-import subprocess
+import sys
+import socket
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from paddle_server import PaddleServer  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location(
     "triton_http_conftest", os.path.join(os.path.dirname(__file__), "..", "triton", "conftest.py"))
@@ -20,7 +23,6 @@ ROOT = http.ROOT
 CLASSIFIER = http.CLASSIFIER
 FIXTURES = http.FIXTURES
 DTYPE_MODELS = http.DTYPE_MODELS
-free_port = http._free_port
 
 MODEL = "cls"
 INPUT = "x"
@@ -55,52 +57,28 @@ def make_repository(extra=True):
     return repo
 
 
-class Server:
-    """A running `paddle-swift serve` with HTTP and gRPC ports."""
+class Server(PaddleServer):
+    """A running `paddle-swift serve` with HTTP and gRPC ports over `repo`; `url` is the gRPC address."""
 
     def __init__(self, repo, args=()):
-        binary = os.environ.get("PADDLE_SWIFT_BIN", os.path.join(ROOT, ".build", "debug", "paddle-swift"))
         self.repo = repo
-        self.http_port = free_port()
-        self.grpc_port = free_port()
-        self.log_path = os.path.join(repo, "server.log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--model-repository", repo, "--port", str(self.http_port),
-             "--grpc-port", str(self.grpc_port), "--drain-timeout", "10",
-             "--trusted-root", os.path.dirname(CLASSIFIER), "--trusted-root", os.path.join(FIXTURES, "models"),
-             *args],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        self.url = f"127.0.0.1:{self.grpc_port}"
-        self._wait_ready()
-
-    def _wait_ready(self):
-        import tritonclient.grpc as grpcclient
-        client = grpcclient.InferenceServerClient(self.url)
-        deadline = time.monotonic() + 120
-        try:
-            while True:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log_path}")
-                try:
-                    if client.is_server_ready():
-                        return
-                except Exception:
-                    pass
+        super().__init__(
+            ["--model-repository", repo, "--drain-timeout", "10",
+             "--trusted-root", os.path.dirname(CLASSIFIER), "--trusted-root", os.path.join(FIXTURES, "models"), *args],
+            os.path.join(repo, "server.log"), grpc=True, ready_timeout=120)
+        self.http_url = self.url
+        self.url = self.grpc_url
+        # Ready over HTTP; the gRPC port is bound at start-up, before the models load, but check it.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.grpc_port), timeout=2).close()
+                break
+            except OSError:
                 if time.monotonic() > deadline:
-                    self.proc.kill()
-                    raise RuntimeError(f"server not ready after 120 s; see {self.log_path}")
-                time.sleep(0.2)
-        finally:
-            client.close()
+                    raise RuntimeError(f"gRPC port {self.grpc_port} not accepting; see {self.log_path}")
+                time.sleep(0.1)
 
     def stop(self):
         """SIGTERM, then the exit code (0 after a clean drain)."""
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=30)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-            self.log.close()
-        return code
+        return super().stop(timeout=30)
