@@ -116,12 +116,13 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
-        // OCR over HTTP: `POST /v1/ocr` (raw image, multipart form or JSON), its metrics and its errors.
+        // OCR over HTTP: `POST /v1/ocr` (raw image, multipart form or JSON), `POST /v1/waybill`, their metrics and their errors.
         // Its multipart parser is our own: multipart-kit 4.7.1 traps on non-ASCII header names (see MultipartFormData).
         .target(
             name: "PaddleOCRServing",
             dependencies: [
                 "PaddleOCR",
+                "PaddleWaybill",
                 "PaddleInference",
                 "KServeProtocol",
                 "PaddleModelRepository",
@@ -238,6 +239,7 @@ let package = Package(
                 "PaddleModelRepository",
                 "KServeProtocol",
                 "PaddleOCR",
+                "PaddleWaybill",
                 "PaddleInference",
                 "PaddleTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
