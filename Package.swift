@@ -116,7 +116,8 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
-        // OCR over HTTP: `POST /v1/ocr` (raw image, multipart form or JSON), `POST /v1/waybill`, their metrics and their errors.
+        // OCR over HTTP: `POST /v1/ocr` (raw image, multipart form or JSON), `POST /v1/waybill`, the web page at `/`,
+        // their metrics and their errors.
         // Its multipart parser is our own: multipart-kit 4.7.1 traps on non-ASCII header names (see MultipartFormData).
         .target(
             name: "PaddleOCRServing",
@@ -131,7 +132,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            // The web page at `/`: embedded in the binary (no resource bundle to install next to it).
+            resources: [.embedInCode("Web/index.html")]
         ),
         // The Open Inference Protocol's gRPC service (inference.GRPCInferenceService) over the serving library's
         // inference path. Generated code in Generated/ comes from Protos/ through scripts/generate-grpc.sh.

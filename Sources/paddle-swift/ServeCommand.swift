@@ -220,6 +220,7 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 let reader = try await BlockingWork.offload { try WaybillReader() }
                 server.addWaybillRoutes(slot: slot, reader: reader)
+                server.addWebPage()
             } catch {
                 logger.error("POST /v1/waybill and the page at / disabled: the divisions table cannot be read", metadata: ["error": "\(error)"])
             }
