@@ -8,7 +8,7 @@ import PaddleServing
 /// Upload, drop or paste a photo; the page posts it to `POST /v1/waybill` and shows the photo with the detected boxes
 /// drawn and numbered, the recognised lines with their scores, the waybill's fields, the timings, and a button that
 /// copies the JSON. It works without internet: the HTML, CSS and JavaScript are one file (`Web/index.html`, about
-/// 11 KB) that SwiftPM embeds in the binary (`.embedInCode`), so no resource bundle needs to be installed.
+/// 10 KB) that SwiftPM embeds in the binary (`.embedInCode`), so no resource bundle needs to be installed.
 /// Its Content-Security-Policy allows nothing but this server.
 ///
 /// `paddle-swift serve` adds it with the OCR routes; a server without OCR has no page (`/` is 404, like `/v1/ocr`).
