@@ -73,7 +73,7 @@ extension WaybillReader {
     ///   - pipeline: the OCR pipeline (direction classification on, so that turned photos read).
     ///   - image: the name reported as `image`.
     ///   - uprightPass: read pages turned by 90° or 270° a second time after turning them upright.
-    /// - Throws: ``PaddleOCR/OCRError`` for an engine failure.
+    /// - Throws: `PaddleOCR/OCRError` for an engine failure.
     public func read(
         decoded: OCRImage, pipeline: OCRPipeline, image: String? = nil, uprightPass: Bool = true
     ) async throws(OCRError) -> Reading {
