@@ -117,12 +117,14 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
-        // OCR over HTTP: `POST /v1/ocr` (raw image, multipart form or JSON), its metrics and its errors.
+        // OCR over HTTP: `POST /v1/ocr` (raw image, multipart form or JSON), `POST /v1/waybill`, the web page at `/`,
+        // their metrics and their errors.
         // Its multipart parser is our own: multipart-kit 4.7.1 traps on non-ASCII header names (see MultipartFormData).
         .target(
             name: "PaddleOCRServing",
             dependencies: [
                 "PaddleOCR",
+                "PaddleWaybill",
                 "PaddleInference",
                 "KServeProtocol",
                 "PaddleModelRepository",
@@ -131,7 +133,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            // The web page at `/`: embedded in the binary (no resource bundle to install next to it).
+            resources: [.embedInCode("Web/index.html")]
         ),
         // The Open Inference Protocol's gRPC service (inference.GRPCInferenceService) over the serving library's
         // inference path. Generated code in Generated/ comes from Protos/ through scripts/generate-grpc.sh.
@@ -239,6 +243,7 @@ let package = Package(
                 "PaddleModelRepository",
                 "KServeProtocol",
                 "PaddleOCR",
+                "PaddleWaybill",
                 "PaddleInference",
                 "PaddleTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -32,6 +32,10 @@ client_tests="${CLIENT_TESTS_VENV:-$repo/.venv-client-tests}"
 # The same conformance over gRPC (tritonclient.grpc against `serve --grpc-port`); a separate run, since
 # tests/triton imports its own conftest by name.
 "$client_tests/bin/pytest" -q tests/triton_grpc
+# The web page at / in a real browser: Debian's headless chromium driven by Playwright (both installed by
+# scripts/setup-client-tests.sh) against `serve` with the PP-OCR models: a generated waybill uploaded and pasted,
+# its number and boxes checked, screenshots into docs/ (docs/web-desktop.png, docs/web-phone.png). About 1 min.
+"$client_tests/bin/pytest" -q tests/web
 
 # API docs: every library's DocC catalogue builds without warnings and every public symbol has a summary
 # (scripts/docs.sh, all library products; about 3-5 min).

@@ -3,6 +3,7 @@ import Hummingbird
 import KServeProtocol
 import NIOCore
 import PaddleModelRepository
+import PaddleOCR
 import PaddleServing
 
 /// What a `POST /v1/ocr` request carries: the encoded image and an optional text filter.
@@ -16,6 +17,8 @@ import PaddleServing
 struct OCRRequest {
     var image: Data
     var filter: String?
+    /// The file name of the multipart image part, when it has one.
+    var filename: String? = nil
 
     static func read(_ request: Request, configuration: OCRRouteConfiguration) async throws(ServingError) -> OCRRequest {
         let queryFilter = request.uri.queryParameters.get("filter")
@@ -32,7 +35,7 @@ struct OCRRequest {
             }
             guard file.range.count <= limit else { throw .tooLarge(limit: limit) }
             let filter = form.part(named: "filter").map(form.text) ?? queryFilter
-            return OCRRequest(image: form.data(file), filter: filter)
+            return OCRRequest(image: form.data(file), filter: filter, filename: file.filename)
         }
         if HeaderValue.parse(contentType).value == "application/json" {
             let body = try await request.collectBody(limit: limit / 3 * 4 + 64 << 10)
@@ -40,6 +43,34 @@ struct OCRRequest {
         }
         let body = try await request.collectBody(limit: limit)
         return OCRRequest(image: Data(buffer: body), filter: queryFilter)
+    }
+
+    /// Checks the image against the route's limits (400 when empty, 413 beyond the pixel limit, from the header) and
+    /// decodes it on a Dispatch thread, not on Swift's cooperative threads.
+    /// - Returns: the pixels and the seconds decoding took.
+    func decodedImage(configuration: OCRRouteConfiguration) async throws(ServingError) -> (OCRImage, seconds: Double) {
+        guard !image.isEmpty else {
+            throw .badRequest("the request has no image: send JPEG or PNG bytes as the body, or multipart/form-data")
+        }
+        if let size = image.withUnsafeBytes({ ImageDimensions($0) }), size.pixels > configuration.maxImagePixels {
+            throw ServingError(
+                .contentTooLarge,
+                "the image is \(size.width)x\(size.height) = \(size.pixels) pixels, more than the limit of \(configuration.maxImagePixels)")
+        }
+        let (data, exif, limit) = (image, configuration.applyEXIFOrientation, configuration.maxImagePixels)
+        let start = ContinuousClock.now
+        do {
+            // The decoder checks the limit too: the header check above gives up on bytes libjpeg still decodes.
+            let decoded = try await BlockingWork.offload {
+                try OCRImage(decoding: data, applyEXIFOrientation: exif, maxPixels: limit)
+            }
+            let d = ContinuousClock.now - start
+            return (decoded, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        } catch let error as OCRError {
+            throw ServingError(error)
+        } catch {
+            throw .badRequest("the image cannot be decoded: \(error)")
+        }
     }
 
     private static func decodeJSON(_ body: ByteBuffer, limit: Int, queryFilter: String?) throws(ServingError) -> OCRRequest {

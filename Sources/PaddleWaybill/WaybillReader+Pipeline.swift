@@ -63,4 +63,46 @@ extension WaybillReader {
         timings.recognition += second.timings.recognition
         return Reading(waybill: waybill, pageTurn: turn, passes: 2, timings: timings, uprightSeconds: seconds)
     }
+
+    /// Runs the OCR pipeline on an image already decoded and reads the waybill: the same reading as
+    /// ``read(imageData:pipeline:image:uprightPass:)``, for callers that decode themselves (a server applying its
+    /// own pixel limit and EXIF choice). The second pass turns `decoded` rather than decoding again; the turn runs on
+    /// a Dispatch queue, not on Swift's cooperative threads.
+    /// - Parameters:
+    ///   - decoded: the photo's pixels.
+    ///   - pipeline: the OCR pipeline (direction classification on, so that turned photos read).
+    ///   - image: the name reported as `image`.
+    ///   - uprightPass: read pages turned by 90° or 270° a second time after turning them upright.
+    /// - Throws: `PaddleOCR/OCRError` for an engine failure.
+    public func read(
+        decoded: OCRImage, pipeline: OCRPipeline, image: String? = nil, uprightPass: Bool = true
+    ) async throws(OCRError) -> Reading {
+        let first = try await pipeline.recognize(image: decoded)
+        let turn = pageTurn(of: first)
+        guard uprightPass, turn == 90 || turn == 270 else {
+            return Reading(waybill: read(first, image: image), pageTurn: turn, passes: 1, timings: first.timings, uprightSeconds: 0)
+        }
+        let start = ContinuousClock.now
+        let upright: OCRImage = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: turn == 90 ? decoded.rotated90CounterClockwise() : decoded.rotated90Clockwise())
+            }
+        }
+        let d = ContinuousClock.now - start
+        let second = try await pipeline.recognize(image: upright)
+        let (width, height) = (decoded.width, decoded.height)
+        var waybill = read(second, image: image)
+        for k in waybill.lines.indices {
+            waybill.lines[k].box = waybill.lines[k].box.map { p in
+                turn == 90 ? OCRPoint(x: Double(width - 1) - p.y, y: p.x) : OCRPoint(x: p.y, y: Double(height - 1) - p.x)
+            }
+        }
+        var timings = first.timings
+        timings.detection += second.timings.detection
+        timings.classification += second.timings.classification
+        timings.recognition += second.timings.recognition
+        return Reading(
+            waybill: waybill, pageTurn: turn, passes: 2, timings: timings,
+            uprightSeconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+    }
 }

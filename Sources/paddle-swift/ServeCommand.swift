@@ -7,6 +7,7 @@ import PaddleInference
 import PaddleModelRepository
 import PaddleOCR
 import PaddleOCRServing
+import PaddleWaybill
 import PaddleServing
 
 /// `paddle-swift serve`: the KServe v2 / Triton-compatible inference server.
@@ -69,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Threads serving connections (default: half the cores, at least 1).")
     var eventLoopThreads: Int?
 
-    @Flag(inversion: .prefixedNo, help: "Serve POST /v1/ocr (default: on when the PP-OCR models are installed).")
+    @Flag(inversion: .prefixedNo, help: "Serve POST /v1/ocr, POST /v1/waybill and the web page at / (default: on when the PP-OCR models are installed).")
     var ocr: Bool?
 
     @Option(name: .long, help: "PP-OCR model generation behind POST /v1/ocr: v4 or v5 (default: v4).")
@@ -214,6 +215,15 @@ struct ServeCommand: AsyncParsableCommand {
             let pipelineLogger = logger
             server.addOCRRoutes(slot: slot) {
                 try await OCRPipeline.forServing(enabled: true, options: options, logger: pipelineLogger)
+            }
+            // POST /v1/waybill shares the OCR pipeline, and the page at / calls it; without the divisions table the
+            // rest still serves.
+            do {
+                let reader = try await BlockingWork.offload { try WaybillReader() }
+                server.addWaybillRoutes(slot: slot, reader: reader)
+                server.addWebPage()
+            } catch {
+                logger.error("POST /v1/waybill and the page at / disabled: the divisions table cannot be read", metadata: ["error": "\(error)"])
             }
         }
         let announcer = logger
