@@ -34,8 +34,9 @@ client_tests="${CLIENT_TESTS_VENV:-$repo/.venv-client-tests}"
 "$client_tests/bin/pytest" -q tests/triton_grpc
 # The web page at / in a real browser: Debian's headless chromium driven by Playwright (both installed by
 # scripts/setup-client-tests.sh) against `serve` with the PP-OCR models: a generated waybill uploaded and pasted,
-# its number and boxes checked, screenshots into docs/ (docs/web-desktop.png, docs/web-phone.png). About 1 min.
-"$client_tests/bin/pytest" -q tests/web
+# its number and boxes checked. About 1 min. Its screenshots go to .build/web-screenshots here, so that a run leaves
+# the checkout clean; `WEB_SCREENSHOTS=docs pytest tests/web` refreshes docs/web-desktop.png and docs/web-phone.png.
+WEB_SCREENSHOTS="${WEB_SCREENSHOTS:-$repo/.build/web-screenshots}" "$client_tests/bin/pytest" -q tests/web
 
 # API docs: every library's DocC catalogue builds without warnings and every public symbol has a summary
 # (scripts/docs.sh, all library products; about 3-5 min).

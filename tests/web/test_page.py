@@ -10,19 +10,18 @@ PADDLE_WAYBILL_SET (default .waybills), CHROMIUM (default /usr/bin/chromium). Wi
 browser the test is skipped, and fails when CI=true.
 """
 import base64
+import urllib.request
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
+import sys
 import tempfile
-import time
-import urllib.request
 
 import pytest
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from paddle_server import ROOT, PaddleServer  # noqa: E402
+
 CI = os.environ.get("CI") == "true"
 SET = os.environ.get("PADDLE_WAYBILL_SET") or os.path.join(ROOT, ".waybills")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -49,39 +48,16 @@ def waybill(accept):
     pytest.fail(f"no photo of {SET} fits")
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    binary = os.environ.get("PADDLE_SWIFT_BIN", os.path.join(ROOT, ".build", "debug", "paddle-swift"))
     home = os.environ.get("PADDLE_SWIFT_HOME", os.path.join(ROOT, ".paddle"))
     classifier = os.path.join(home, "models", "ppocrv4", "ch_ppocr_mobile_v2_cls_infer")
     work = tempfile.mkdtemp(prefix="paddle-web-")
-    log = open(os.path.join(work, "server.log"), "w")
-    port = _free_port()
     # One small KServe model beside the OCR routes (`serve` needs one); the page only uses POST /v1/waybill.
-    proc = subprocess.Popen(
-        [binary, "serve", "--model", classifier, "--port", str(port), "--grpc-port", "0", "--ocr"],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PADDLE_SWIFT_HOME": home})
-    deadline = time.monotonic() + PATIENCE_S
-    while True:
-        assert proc.poll() is None, f"server exited with {proc.returncode}; see {log.name}"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/health/ready", timeout=5) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, f"server not ready after {PATIENCE_S} s; see {log.name}"
-        time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}/"
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=60) == 0, f"server did not exit cleanly; see {log.name}"
-    log.close()
+    running = PaddleServer(["--model", classifier, "--ocr"], os.path.join(work, "server.log"),
+                           env={"PADDLE_SWIFT_HOME": home}, ready_timeout=PATIENCE_S)
+    yield f"http://{running.url}/"
+    assert running.stop() == 0, f"server did not exit cleanly; see {running.log_path}"
     shutil.rmtree(work, ignore_errors=True)
 
 
