@@ -18,6 +18,10 @@ import Yams
 /// timeout_ms: 30000         # the longest a request may wait for a predictor
 /// max_batch_size: 8         # the largest batch (dimension 0) accepted; 0 = no batch dimension checks
 /// warmup: true              # run the model once before reporting ready
+/// load: on_demand           # on_demand (load at its first request, evictable) or eager (load at start-up,
+///                           #   never evicted); default: eager, or on_demand when the repository's models
+///                           #   do not fit the server's memory budget
+/// load_timeout_ms: 30000    # how long a request waits for an on-demand load (503 with Retry-After beyond)
 /// dynamic_batching:         # off unless present
 ///   preferred_batch_sizes: [4, 8]
 ///   max_queue_delay_us: 2000
@@ -47,10 +51,24 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
     public var timeoutMs: Int?
     public var maxBatchSize: Int?
     public var warmup: Bool?
+    /// When the model loads: ``LoadMode/eager`` or ``LoadMode/onDemand``; `nil` lets the server choose (see
+    /// ``MemoryBudget``).
+    public var load: LoadMode?
+    /// How long a request waits for an on-demand load before a 503 with `Retry-After`
+    /// (default: ``RepositoryOptions/loadTimeout``).
+    public var loadTimeoutMs: Int?
     public var dynamicBatching: DynamicBatching?
     public var rateLimit: RateLimit?
     public var inputs: [TensorOverride]?
     public var outputs: [TensorOverride]?
+
+    /// When a model is loaded, and whether the memory budget may evict it.
+    public enum LoadMode: String, Sendable, Codable, Equatable {
+        /// Loaded at start-up and never evicted.
+        case eager
+        /// Loaded by its first request; unloaded when idle and the memory budget needs room.
+        case onDemand = "on_demand"
+    }
 
     /// Dynamic batching: concurrent requests merged along dimension 0.
     public struct DynamicBatching: Sendable, Codable, Equatable {
@@ -105,7 +123,8 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         case queueCapacity = "queue_capacity"
         case timeoutMs = "timeout_ms"
         case maxBatchSize = "max_batch_size"
-        case warmup
+        case warmup, load
+        case loadTimeoutMs = "load_timeout_ms"
         case dynamicBatching = "dynamic_batching"
         case rateLimit = "rate_limit"
         case inputs, outputs
@@ -176,6 +195,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         try check((timeoutMs ?? 1) >= 1, "timeout_ms must be >= 1")
         try check((onednnCacheCapacity ?? 0) >= 0, "onednn_cache_capacity must be >= 0")
         try check((maxBatchSize ?? 0) >= 0, "max_batch_size must be >= 0")
+        try check((loadTimeoutMs ?? 1) >= 1, "load_timeout_ms must be >= 1")
         if let batching = dynamicBatching {
             try check((maxBatchSize ?? 0) >= 1, "dynamic_batching needs max_batch_size >= 1")
             for size in batching.preferredBatchSizes ?? [] {
@@ -189,9 +209,11 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         }
     }
 
-    /// The engine config for the model at `path` with these options.
-    func engineConfig(model path: String) throws(PaddleError) -> Config {
+    /// The engine config for the model at `path` with these options, loading through the optimized-program cache
+    /// `optimizationCache` when there is one.
+    func engineConfig(model path: String, optimizationCache: URL? = nil) throws(PaddleError) -> Config {
         var config = try Config(model: path)
+        config.optimizationCache = optimizationCache
         if let threads { config.cpuThreads = threads }
         if let onednn { config.oneDNN = onednn }
         if let onednnCacheCapacity {

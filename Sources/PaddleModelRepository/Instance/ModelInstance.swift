@@ -1,3 +1,4 @@
+import Foundation
 import KServeProtocol
 import Logging
 import PaddleInference
@@ -26,13 +27,22 @@ public final class ModelInstance: Sendable {
         var rateLimiter: TokenBucket?
     }
 
-    /// Loads the model at `path` (blocking: call off the cooperative pool).
-    init(key: ModelKey, path: String, configuration: ModelConfiguration, metrics: ServingMetrics) throws(ServingError) {
+    /// What the load did with the server's optimized-program cache (``RepositoryOptions/optimizationCache``):
+    /// `nil` without one.
+    public var optimizationCacheOutcome: OptimizationCacheOutcome? { pool.optimizationCacheOutcome }
+
+    /// Loads the model at `path` (blocking: call off the cooperative pool), through the optimized-program cache
+    /// `optimizationCache` when there is one.
+    init(
+        key: ModelKey, path: String, configuration: ModelConfiguration, metrics: ServingMetrics,
+        optimizationCache: URL? = nil
+    ) throws(ServingError) {
         self.key = key
         let pool: PredictorPool
         do {
             pool = try PredictorPool(
-                config: try configuration.engineConfig(model: path), options: configuration.poolOptions)
+                config: try configuration.engineConfig(model: path, optimizationCache: optimizationCache),
+                options: configuration.poolOptions)
         } catch {
             throw ServingError(.badRequest, "cannot load model '\(key.name)' version \(key.version): \(error)")
         }
