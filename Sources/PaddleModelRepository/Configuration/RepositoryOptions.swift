@@ -18,6 +18,10 @@ public struct RepositoryOptions: Sendable, Equatable {
     /// How long a request waits for an on-demand load (its own or one already running) before it gets 503 with
     /// `Retry-After`, unless the model's `load_timeout_ms` says otherwise.
     public var loadTimeout: Duration
+    /// Whether versions and models whose files are byte-identical (same SHA-256) and whose engine options match
+    /// share one predictor family (clones of one loaded predictor), so their weights are loaded once. ProgramDesc
+    /// models only (the engine copies a PIR model's weights into every clone). Default `true`.
+    public var sharesWeights = true
     /// Whether a loaded version is measured by the growth of the process's RSS (the default), or by its files'
     /// size alone: the model-management tests account by file size, since other tests load models in the same
     /// process at the same time and would blur the RSS deltas (the benchmark checks the RSS).

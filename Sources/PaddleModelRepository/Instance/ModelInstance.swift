@@ -16,6 +16,11 @@ public final class ModelInstance: Sendable {
     /// Outputs as served.
     public let outputs: [TensorInfo]
     public let pool: PredictorPool
+    /// Whether this version's predictors are clones of a family another loaded version or model made from
+    /// byte-identical files, so its weights were not loaded again (see ``RepositoryOptions/sharesWeights``).
+    public let sharesWeights: Bool
+    /// The weight family the pool belongs to, if any (left when the instance is released).
+    let weightsFamily: SharedWeights.Key?
     public let statistics = ModelStatistics()
     let metrics: ModelMetrics
     let batcher: DynamicBatcher?
@@ -33,20 +38,31 @@ public final class ModelInstance: Sendable {
 
     /// Loads the model at `path` (blocking: call off the cooperative pool), through the optimized-program cache
     /// `optimizationCache` when there is one.
+    ///
+    /// With `sharedWeights`, a ProgramDesc model whose files and engine options match a loaded family's is made of
+    /// clones of that family's predictor (its weights are not loaded again: ``sharesWeights``).
     init(
         key: ModelKey, path: String, configuration: ModelConfiguration, metrics: ServingMetrics,
-        optimizationCache: URL? = nil
+        optimizationCache: URL? = nil, sharedWeights: SharedWeights? = nil
     ) throws(ServingError) {
         self.key = key
         let pool: PredictorPool
+        var family: SharedWeights.Key?
+        var joined = false
         do {
-            pool = try PredictorPool(
-                config: try configuration.engineConfig(model: path, optimizationCache: optimizationCache),
-                options: configuration.poolOptions)
+            let config = try configuration.engineConfig(model: path, optimizationCache: optimizationCache)
+            if let sharedWeights, let familyKey = SharedWeights.key(for: config) {
+                (pool, joined) = try sharedWeights.pool(key: familyKey, config: config, options: configuration.poolOptions)
+                family = familyKey
+            } else {
+                pool = try PredictorPool(config: config, options: configuration.poolOptions)
+            }
         } catch {
             throw ServingError(.badRequest, "cannot load model '\(key.name)' version \(key.version): \(error)")
         }
         self.pool = pool
+        self.weightsFamily = family
+        self.sharesWeights = joined
         self.inputs = try ModelConfiguration.apply(configuration.inputs, to: pool.inputs, kind: "input")
         self.outputs = try ModelConfiguration.apply(configuration.outputs, to: pool.outputs, kind: "output")
         let modelMetrics = metrics.model(name: key.name, version: key.version)

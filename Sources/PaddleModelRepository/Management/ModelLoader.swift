@@ -21,6 +21,8 @@ struct ModelLoader: Sendable {
     let metrics: ServingMetrics
     let memoryMetrics: MemoryMetrics
     let optimizationCache: URL?
+    /// Predictor families of byte-identical model files, or `nil` when weights are not shared.
+    let sharedWeights: SharedWeights?
     let logger: Logger
 
     /// Loads version `version` of `model` from the resolved, checked version folder `path` (its `config.yaml` is in
@@ -38,9 +40,14 @@ struct ModelLoader: Sendable {
     func load(key: ModelKey, path: String, configuration: ModelConfiguration) async throws -> ModelInstance {
         let metrics = self.metrics
         let cache = optimizationCache
+        let shared = sharedWeights
         let instance = try await BlockingWork.offload {
             try ModelInstance(
-                key: key, path: path, configuration: configuration, metrics: metrics, optimizationCache: cache)
+                key: key, path: path, configuration: configuration, metrics: metrics, optimizationCache: cache,
+                sharedWeights: shared)
+        }
+        if instance.sharesWeights {
+            logger.info("model version shares the weights of identical files already loaded", metadata: ["model": "\(key)"])
         }
         if let outcome = instance.optimizationCacheOutcome {
             memoryMetrics.recordOptimizationCache(hit: outcome == .hit)
@@ -67,6 +74,7 @@ struct ModelLoader: Sendable {
     /// Frees an instance that no request uses any more.
     func release(_ instance: ModelInstance) async {
         await instance.pool.shutdown()
+        if let family = instance.weightsFamily { sharedWeights?.leave(family) }
     }
 
     /// The model's config file changed: applies to `instances` what can change in place (limits, timeouts) and

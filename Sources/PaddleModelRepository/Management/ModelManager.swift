@@ -357,7 +357,9 @@ public final class ModelManager: Sendable {
             let instance = try await loader.load(model: name, version: version, path: path, modelFolder: modelFolder)
             let after = MemoryBudget.residentBytes()
             let files = try await BlockingWork.offload { MemoryBudget.fileBytes(folder: path) }
-            let bytes = budget.measured(fileBytes: files, residentBefore: before, residentAfter: after)
+            // A version sharing another's weights adds only what its clones take: no floor at the files' size.
+            let bytes = budget.measured(
+                fileBytes: instance.sharesWeights ? 0 : files, residentBefore: before, residentAfter: after)
             await model.install(version: version, instance: instance)
             budget.admit(ModelKey(name: name, version: version), bytes: bytes)
             memoryMetrics?.setMemory(model: name, version: version, bytes: bytes, total: budget.usedBytes)

@@ -62,7 +62,8 @@ public final class ModelRepository: Sendable {
         self.logger = logger
         let memoryMetrics = MemoryMetrics(registry: metrics.registry)
         let loader = ModelLoader(
-            metrics: metrics, memoryMetrics: memoryMetrics, optimizationCache: options.optimizationCache, logger: logger)
+            metrics: metrics, memoryMetrics: memoryMetrics, optimizationCache: options.optimizationCache,
+            sharedWeights: options.sharesWeights ? SharedWeights() : nil, logger: logger)
         self.loader = loader
         manager = (try? RepositoryPaths(root: root, trustedRoots: trustedRoots)).map {
             ModelManager(
@@ -87,7 +88,8 @@ public final class ModelRepository: Sendable {
         self.logger = logger
         let loader = ModelLoader(
             metrics: metrics, memoryMetrics: MemoryMetrics(registry: metrics.registry),
-            optimizationCache: options.optimizationCache, logger: logger)
+            optimizationCache: options.optimizationCache,
+            sharedWeights: options.sharesWeights ? SharedWeights() : nil, logger: logger)
         self.loader = loader
         manager = nil
         watcherBaseline = Mutex(nil)

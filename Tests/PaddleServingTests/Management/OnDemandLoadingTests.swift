@@ -35,9 +35,14 @@ import Testing
         return repo
     }
 
-    static func makeServer(_ repo: String, budgetMiB: Int? = nil, cache: String? = nil) async throws -> InferenceServer {
+    /// A loaded server over `repo`. Weight sharing is off unless `sharing`: the test models are byte-identical
+    /// copies of one MLP, which would otherwise share one family and take no memory of their own.
+    static func makeServer(
+        _ repo: String, budgetMiB: Int? = nil, cache: String? = nil, sharing: Bool = false
+    ) async throws -> InferenceServer {
         var options = RepositoryOptions(memoryBudgetBytes: budgetMiB.map { $0 << 20 })
         options.measuresResidentSet = false
+        options.sharesWeights = sharing
         options.optimizationCache = cache.map { URL(fileURLWithPath: $0) }
         let repository = ModelRepository(root: repo, options: options, logger: ManagementFixtures.logger)
         try await repository.loadAll()
@@ -92,6 +97,29 @@ import Testing
             let text = try await Self.metrics(client)
             #expect(text.contains("paddle_model_optimization_cache_total{result=\"hit\"} 1"), "\(text)")
             #expect(text.contains("paddle_model_optimization_cache_total{result=\"miss\"} 1"))
+        }
+        await server.repository.shutdown()
+    }
+
+    // MARK: Shared weights
+
+    @Test func sharedWeights_identicalFiles_oneFamilyAndIdenticalAnswers() async throws {
+        let repo = try Self.makeRepository(["a", "b"]) { _ in "" }
+        let server = try await Self.makeServer(repo, sharing: true)
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            let a = try server.repository.instance(name: "a")
+            let b = try server.repository.instance(name: "b")
+            // The second of the two loads joined the first one's family.
+            #expect(a.sharesWeights != b.sharesWeights)
+            let first = try await Self.infer(client, "a")
+            let second = try await Self.infer(client, "b")
+            #expect(first.status == .ok && second.status == .ok)
+            #expect(first.body.json()["outputs"] == second.body.json()["outputs"])
+            // The family outlives the member that made it.
+            try await client.execute(uri: "/v2/repository/models/a/unload", method: .post) { #expect($0.status == .ok) }
+            let after = try await Self.infer(client, "b")
+            #expect(after.status == .ok)
+            #expect(after.body.json()["outputs"] == first.body.json()["outputs"])
         }
         await server.repository.shutdown()
     }
