@@ -40,16 +40,24 @@ import Yams
 /// Changing `rate_limit`, `timeout_ms` or `warmup` applies in place; other keys reload the model's versions
 /// (``needsReload(for:)``).
 public struct ModelConfiguration: Sendable, Codable, Equatable {
+    /// `name`: the served name; must match the model's folder in a repository.
     public var name: String?
+    /// `pool_size`: predictors (and threads) for each loaded version (default 1).
     public var poolSize: Int?
+    /// `threads`: math threads per predictor (``PaddleInference/Config/cpuThreads``).
     public var threads: Int?
+    /// `onednn`: oneDNN on or off (default: the engine binding's choice for the format).
     public var onednn: Bool?
     /// ``Config/oneDNNCacheCapacity``. Default: the engine's (10); with dynamic batching at least twice
     /// `max_batch_size`, so that every batch size keeps its kernels and predictors run in parallel.
     public var onednnCacheCapacity: Int?
+    /// `queue_capacity`: requests that may wait for a predictor (503 beyond; default 64).
     public var queueCapacity: Int?
+    /// `timeout_ms`: the longest a request may wait for a predictor.
     public var timeoutMs: Int?
+    /// `max_batch_size`: the largest batch (dimension 0) accepted; 0 means no batch dimension checks.
     public var maxBatchSize: Int?
+    /// `warmup`: run the model once before it takes traffic (default `true`).
     public var warmup: Bool?
     /// When the model loads: ``LoadMode/eager`` or ``LoadMode/onDemand``; `nil` lets the server choose (see
     /// ``MemoryBudget``).
@@ -57,9 +65,13 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
     /// How long a request waits for an on-demand load before a 503 with `Retry-After`
     /// (default: ``RepositoryOptions/loadTimeout``).
     public var loadTimeoutMs: Int?
+    /// `dynamic_batching`: off unless present.
     public var dynamicBatching: DynamicBatching?
+    /// `rate_limit`: off unless present.
     public var rateLimit: RateLimit?
+    /// `inputs`: overrides of the inputs the engine declares.
     public var inputs: [TensorOverride]?
+    /// `outputs`: overrides of the outputs the engine declares.
     public var outputs: [TensorOverride]?
 
     /// When a model is loaded, and whether the memory budget may evict it.
@@ -72,9 +84,12 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
 
     /// Dynamic batching: concurrent requests merged along dimension 0.
     public struct DynamicBatching: Sendable, Codable, Equatable {
+        /// `preferred_batch_sizes`: batch sizes the batcher runs as soon as it has them.
         public var preferredBatchSizes: [Int]?
+        /// `max_queue_delay_us`: the longest a request waits for others to batch with (default 1000).
         public var maxQueueDelayUs: Int?
 
+        /// Dynamic batching with these settings.
         public init(preferredBatchSizes: [Int]? = nil, maxQueueDelayUs: Int? = nil) {
             self.preferredBatchSizes = preferredBatchSizes
             self.maxQueueDelayUs = maxQueueDelayUs
@@ -88,9 +103,12 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
 
     /// A token bucket: `requestsPerSecond` refill rate, `burst` capacity.
     public struct RateLimit: Sendable, Codable, Equatable {
+        /// `requests_per_second`: the refill rate.
         public var requestsPerSecond: Double
+        /// `burst`: the bucket's capacity (default: the rate, at least 1).
         public var burst: Int?
 
+        /// A rate limit of `requestsPerSecond` with bursts of `burst`.
         public init(requestsPerSecond: Double, burst: Int? = nil) {
             self.requestsPerSecond = requestsPerSecond
             self.burst = burst
@@ -104,10 +122,14 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
 
     /// Replaces the declared dims (and checks the declared type) of one input or output.
     public struct TensorOverride: Sendable, Codable, Equatable {
+        /// The input or output name.
         public var name: String
+        /// The dims to serve (-1 for a dynamic dimension).
         public var dims: [Int]?
+        /// The KServe datatype the model must have (checked, not converted).
         public var datatype: String?
 
+        /// An override of tensor `name`.
         public init(name: String, dims: [Int]? = nil, datatype: String? = nil) {
             self.name = name
             self.dims = dims
@@ -130,6 +152,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         case inputs, outputs
     }
 
+    /// A configuration with these keys (`nil` leaves a key to its default).
     public init(
         name: String? = nil, poolSize: Int? = nil, threads: Int? = nil, onednn: Bool? = nil,
         queueCapacity: Int? = nil, timeoutMs: Int? = nil, maxBatchSize: Int? = nil, warmup: Bool? = nil,

@@ -8,6 +8,7 @@ import Synchronization
 ///
 /// Thread-safe; shared by every request for this version.
 public final class ModelInstance: Sendable {
+    /// The model name and version this instance serves.
     public let key: ModelKey
     /// The configuration in force: what the instance was built from, with in-place changes (limits) applied.
     public var configuration: ModelConfiguration { limits.withLock { $0.configuration } }
@@ -15,12 +16,14 @@ public final class ModelInstance: Sendable {
     public let inputs: [TensorInfo]
     /// Outputs as served.
     public let outputs: [TensorInfo]
+    /// The predictors that run the requests.
     public let pool: PredictorPool
     /// Whether this version's predictors are clones of a family another loaded version or model made from
     /// byte-identical files, so its weights were not loaded again (see ``RepositoryOptions/sharesWeights``).
     public let sharesWeights: Bool
     /// The weight family the pool belongs to, if any (left when the instance is released).
     let weightsFamily: SharedWeights.Key?
+    /// Request and execution counts and times (Triton's statistics extension).
     public let statistics = ModelStatistics()
     let metrics: ModelMetrics
     let batcher: DynamicBatcher?

@@ -34,6 +34,7 @@ import Synchronization
 ///
 /// Thread-safe. Loads and unloads run one at a time, in order; leases never wait for them.
 public final class ModelManager: Sendable {
+    /// The loaded version type.
     public typealias Instance = ModelInstance
 
     /// The request header that pins a version, like `/versions/{v}` in the URL.
@@ -57,8 +58,10 @@ public final class ModelManager: Sendable {
         var waiting = 0
     }
 
+    /// The repository folder and its checked paths.
     public let paths: RepositoryPaths
     let loader: ModelLoader
+    /// Load, routing and readiness metrics, if any.
     public let metrics: ManagementMetrics?
     /// The memory the loaded versions take, and the budget they must fit.
     public let budget: MemoryBudget

@@ -22,11 +22,14 @@ import Synchronization
 public final class ModelRepository: Sendable {
     /// A model the repository can load: its versions' folders and its configuration.
     public struct ModelSpec: Sendable {
+        /// The served name.
         public var name: String
         /// Version number → folder (or file) of the model.
         public var versions: [Int: String]
+        /// The serving options of every version.
         public var configuration: ModelConfiguration
 
+        /// A model named `name` with these version folders and options.
         public init(name: String, versions: [Int: String], configuration: ModelConfiguration = ModelConfiguration()) {
             self.name = name
             self.versions = versions
@@ -36,6 +39,7 @@ public final class ModelRepository: Sendable {
 
     /// The repository folder, if any.
     public let root: String?
+    /// The Prometheus metrics of every model, in one registry.
     public let metrics: ServingMetrics
     let logger: Logger
     let loader: ModelLoader

@@ -9,10 +9,12 @@ import Synchronization
 /// - `paddle_model_routed_total{model,version,reason="pinned|sticky|weighted|latest"}`
 /// - `paddle_model_version_ready{model,version}` (1 serving, 0 not)
 public struct ManagementMetrics: Sendable {
+    /// The registry the metrics live in.
     public let registry: PrometheusCollectorRegistry
     /// The routing counters made so far (one registry look-up per model, version and reason, not per request).
     private let routeCounters = RouteCounters()
 
+    /// The metrics, in `registry`.
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
     }
