@@ -94,6 +94,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A folder outside --model-repository that links inside it may lead to (repeatable).")
     var trustedRoot: [String] = []
 
+    @Option(
+        name: .long,
+        help: "A folder of optimized programs shared by every model load (start-up, reloads, on-demand loads) and by replicas given the same folder; created if missing.")
+    var optimizationCache: String?
+
+    @Option(
+        name: .long,
+        help: "The most memory (MiB) the loaded models of --model-repository may take: models load on demand when they do not all fit, and idle ones are evicted least recently used first.")
+    var memoryBudgetMb: Int?
+
     /// The values of the options left unset, with their defaults.
     private var bindHost: String { host ?? "127.0.0.1" }
     private var bindPort: Int { port ?? 8000 }
@@ -119,6 +129,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let pollInterval, !(pollInterval >= 0 && pollInterval.isFinite) {
             throw ValidationError("--poll-interval must be >= 0")
+        }
+        if let memoryBudgetMb {
+            guard memoryBudgetMb >= 1 else { throw ValidationError("--memory-budget-mb must be at least 1") }
+            guard modelRepository != nil else { throw ValidationError("--memory-budget-mb needs --model-repository") }
         }
     }
 
@@ -157,6 +171,8 @@ struct ServeCommand: AsyncParsableCommand {
         repositoryTokenFile = repositoryTokenFile ?? value("repository-token-file")
         pollInterval = try pollInterval ?? parsed("poll-interval", as: Double.self)
         readyMarker = readyMarker ?? value("ready-marker")
+        optimizationCache = optimizationCache ?? value("optimization-cache")
+        memoryBudgetMb = try memoryBudgetMb ?? parsed("memory-budget-mb", as: Int.self)
         if trustedRoot.isEmpty, let roots = value("trusted-root") {
             trustedRoot = roots.split(separator: ":").map(String.init)
         }
@@ -175,16 +191,22 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "paddle.serving")
         logger.logLevel = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .info
         AllocatorTuning.decommitFreedPages(logger: logger)
+        var options = RepositoryOptions(memoryBudgetBytes: memoryBudgetMb.map { $0 << 20 })
+        if let optimizationCache {
+            try FileManager.default.createDirectory(atPath: optimizationCache, withIntermediateDirectories: true)
+            options.optimizationCache = URL(fileURLWithPath: optimizationCache)
+        }
         let repository: ModelRepository
         if let modelRepository {
-            repository = ModelRepository(root: modelRepository, trustedRoots: trustedRoot, logger: logger)
+            repository = ModelRepository(root: modelRepository, trustedRoots: trustedRoot, options: options, logger: logger)
         } else if let model {
             let configuration = try modelConfig.map { try ModelConfiguration.load(file: $0) } ?? ModelConfiguration()
             let name = modelName ?? configuration.name ?? Self.defaultName(for: model)
             repository = ModelRepository(
-                models: [.init(name: name, versions: [1: model], configuration: configuration)], logger: logger)
+                models: [.init(name: name, versions: [1: model], configuration: configuration)], options: options,
+                logger: logger)
         } else {
-            repository = ModelRepository(models: try Self.defaultModels(), logger: logger)
+            repository = ModelRepository(models: try Self.defaultModels(), options: options, logger: logger)
         }
         var serving = ServingConfiguration(
             host: bindHost, port: bindPort, maxBodyBytes: maxBodyBytes ?? 64 << 20, drainTimeout: .seconds(drainTimeout ?? 30))

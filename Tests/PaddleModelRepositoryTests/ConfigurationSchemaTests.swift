@@ -20,7 +20,7 @@ import Testing
         let text = try #require(message("pool_size: 2\n# a comment\ninstance_group: {count: 2}\n"))
         #expect(text.contains("models/cls/config.yaml"), "\(text)")
         #expect(text.contains("unknown key 'instance_group' at line 3"), "\(text)")
-        #expect(text.contains("known keys: dynamic_batching, inputs, max_batch_size"), "\(text)")
+        #expect(text.contains("known keys: dynamic_batching, inputs, load, load_timeout_ms, max_batch_size"), "\(text)")
         #expect(text.contains("version_policy"), "\(text)")
     }
 

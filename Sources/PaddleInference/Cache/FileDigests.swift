@@ -14,9 +14,9 @@ import Darwin
 /// same models again and again (on-demand loads, reloads) then reads each file once. Any write to a file changes
 /// its status-change time, which no caller can set back, so a changed file is always digested again.
 /// Thread-safe.
-final class FileDigests: Sendable {
+package final class FileDigests: Sendable {
     /// The process-wide memo.
-    static let shared = FileDigests()
+    package static let shared = FileDigests()
 
     private struct Identity: Equatable {
         var device: UInt64
@@ -39,7 +39,7 @@ final class FileDigests: Sendable {
     /// The lower-case hex SHA-256 and size of the file at `path`, read only when it changed since the last call.
     ///
     /// - Throws: ``PaddleError/Code/modelFile`` when the file cannot be read.
-    func digest(ofFile path: String) throws(PaddleError) -> (size: Int, sha256: String) {
+    package func digest(ofFile path: String) throws(PaddleError) -> (size: Int, sha256: String) {
         guard let before = Self.identity(path) else { throw PaddleError(.modelFile, "cannot read \(path)") }
         if let entry = known.withLock({ $0[path] }), entry.identity == before { return (entry.size, entry.digest) }
         let digest = try Config.sha256(ofFile: path)

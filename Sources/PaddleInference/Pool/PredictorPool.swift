@@ -107,6 +107,46 @@ public final class PredictorPool: Sendable {
         }
     }
 
+    /// A pool of `options.size` clones of `template`, which the caller keeps (and may clone again for other pools).
+    ///
+    /// For ProgramDesc (`.pdmodel`) models every clone shares the template's weights, so pools made this way from
+    /// one template (for example two versions or models whose files are byte-identical) hold the weights once.
+    /// ``Options/independentPredictors`` does not apply. The template may be used on one thread only, like any
+    /// ``Predictor``; cloning it is safe from that thread.
+    ///
+    /// - Throws: ``PaddleError/Code/invalidArgument`` for a size below 1 or a negative queue capacity or timeout;
+    ///   otherwise what ``Predictor/clone()`` throws.
+    public init(template: Predictor, options: Options = Options()) throws(PaddleError) {
+        guard options.size >= 1 else {
+            throw PaddleError(.invalidArgument, "a predictor pool needs a size of at least 1, \(options.size) given")
+        }
+        guard options.queueCapacity >= 0 else {
+            throw PaddleError(
+                .invalidArgument, "the queue capacity must be at least 0, \(options.queueCapacity) given")
+        }
+        if let timeout = options.defaultTimeout, timeout <= .zero {
+            throw PaddleError(.invalidArgument, "the default timeout must be positive, \(timeout) given")
+        }
+        var predictors: [Predictor] = []
+        do throws(PaddleError) {
+            for _ in 0..<options.size { predictors.append(try template.clone()) }
+        } catch {
+            for predictor in predictors.reversed() { predictor.destroy() }
+            throw error
+        }
+        self.config = template.config
+        self.inputs = template.inputs
+        self.outputs = template.outputs
+        self.options = options
+        self.optimizationCacheOutcome = template.optimizationCacheOutcome
+        core = PoolCore(size: options.size, capacity: options.queueCapacity)
+        let handoffs = predictors.map(PredictorHandoff.init)
+        predictors.removeAll()
+        for (index, handoff) in handoffs.enumerated() {
+            core.startWorker(index: index, handoff: handoff, label: "paddle-pool")
+        }
+    }
+
     /// A pool of `size` predictors with the default queue and no default timeout.
     public convenience init(config: Config, size: Int) throws(PaddleError) {
         try self.init(config: config, options: Options(size: size))

@@ -11,6 +11,8 @@ import Yams
 enum ConfigurationSchema {
     indirect enum Kind: Sendable {
         case integer, boolean, number, string, integers
+        /// One of the given words.
+        case oneOf([String])
         case mapping([String: Kind])
         case list(Kind)
         /// A mapping from version numbers to integers (`routing.weights`).
@@ -26,7 +28,8 @@ enum ConfigurationSchema {
     static let keys: [String: Kind] = [
         "name": .string, "pool_size": .integer, "threads": .integer, "onednn": .boolean,
         "onednn_cache_capacity": .integer, "queue_capacity": .integer, "timeout_ms": .integer,
-        "max_batch_size": .integer, "warmup": .boolean,
+        "max_batch_size": .integer, "warmup": .boolean, "load": .oneOf(["eager", "on_demand"]),
+        "load_timeout_ms": .integer,
         "dynamic_batching": .mapping(["preferred_batch_sizes": .integers, "max_queue_delay_us": .integer]),
         "rate_limit": .mapping(["requests_per_second": .number, "burst": .integer]),
         "inputs": .list(tensor), "outputs": .list(tensor),
@@ -90,6 +93,10 @@ enum ConfigurationSchema {
             guard case .scalar(let scalar) = node, Double.construct(from: scalar) != nil else { throw wrong("a number") }
         case .string:
             guard case .scalar = node else { throw wrong("a string") }
+        case .oneOf(let words):
+            guard case .scalar(let scalar) = node, words.contains(scalar.string) else {
+                throw wrong("one of " + words.joined(separator: ", "))
+            }
         case .integers:
             guard case .sequence(let items) = node else { throw wrong("a list of integers") }
             for (index, item) in items.enumerated() { try check(item, as: .integer, path: "\(path)[\(index)]") }

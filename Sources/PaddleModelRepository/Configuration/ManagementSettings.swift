@@ -16,12 +16,12 @@ import Yams
 ///
 /// Both apply in place: changing them never reloads a model (a policy change loads or unloads whole versions).
 public struct ManagementSettings: Sendable, Equatable, Codable {
-    /// Which versions are served (`version_policy`); `nil` when not set (see ``resolvedPolicy``).
+    /// `version_policy`: which versions to serve (default: all).
     public var versionPolicy: VersionPolicy?
-    /// How unpinned requests are spread over the served versions (`routing`); `nil`: to the latest ready one.
+    /// `routing`: how unpinned requests are spread over the served versions.
     public var routing: VersionRouting?
 
-    /// Settings with the given policy and routing (`nil`: the defaults).
+    /// Settings with these keys.
     public init(versionPolicy: VersionPolicy? = nil, routing: VersionRouting? = nil) {
         self.versionPolicy = versionPolicy
         self.routing = routing

@@ -3,7 +3,7 @@ import KServeProtocol
 
 extension ModelConfiguration {
     /// Whether moving from this configuration to `new` needs the model loaded again: anything but the limits
-    /// (`rate_limit`, `timeout_ms`), `warmup` and the name, which ``ModelInstance`` applies in place.
+    /// (`rate_limit`, `timeout_ms`), `warmup`, `load`, `load_timeout_ms` and the name, which ``ModelInstance`` applies in place.
     public func needsReload(for new: ModelConfiguration) -> Bool {
         var old = self
         var new = new
@@ -15,6 +15,10 @@ extension ModelConfiguration {
         new.timeoutMs = nil
         old.warmup = nil
         new.warmup = nil
+        old.load = nil
+        new.load = nil
+        old.loadTimeoutMs = nil
+        new.loadTimeoutMs = nil
         return old != new
     }
 }

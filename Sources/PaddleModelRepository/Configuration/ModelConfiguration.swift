@@ -18,6 +18,10 @@ import Yams
 /// timeout_ms: 30000         # the longest a request may wait for a predictor
 /// max_batch_size: 8         # the largest batch (dimension 0) accepted; 0 = no batch dimension checks
 /// warmup: true              # run the model once before reporting ready
+/// load: on_demand           # on_demand (load at its first request, evictable) or eager (load at start-up,
+///                           #   never evicted); default: eager, or on_demand when the repository's models
+///                           #   do not fit the server's memory budget
+/// load_timeout_ms: 30000    # how long a request waits for an on-demand load (503 with Retry-After beyond)
 /// dynamic_batching:         # off unless present
 ///   preferred_batch_sizes: [4, 8]
 ///   max_queue_delay_us: 2000
@@ -36,42 +40,56 @@ import Yams
 /// Changing `rate_limit`, `timeout_ms` or `warmup` applies in place; other keys reload the model's versions
 /// (``needsReload(for:)``).
 public struct ModelConfiguration: Sendable, Codable, Equatable {
-    /// The model's name in URLs (`name`); `nil` for the folder's name.
+    /// `name`: the served name; must match the model's folder in a repository.
     public var name: String?
-    /// Predictors, and so threads, for each loaded version (`pool_size`).
+    /// `pool_size`: predictors (and threads) for each loaded version (default 1).
     public var poolSize: Int?
-    /// Math threads per predictor (`threads`).
+    /// `threads`: math threads per predictor (``PaddleInference/Config/cpuThreads``).
     public var threads: Int?
-    /// oneDNN on or off (`onednn`); `nil` for the binding's choice for the model's format.
+    /// `onednn`: oneDNN on or off (default: the engine binding's choice for the format).
     public var onednn: Bool?
     /// `Config/oneDNNCacheCapacity`. Default: the engine's (10); with dynamic batching at least twice
     /// `max_batch_size`, so that every batch size keeps its kernels and predictors run in parallel.
     public var onednnCacheCapacity: Int?
-    /// Requests that may wait for a predictor (`queue_capacity`); more are answered 503.
+    /// `queue_capacity`: requests that may wait for a predictor (503 beyond; default 64).
     public var queueCapacity: Int?
-    /// The longest a request may wait for a predictor, in milliseconds (`timeout_ms`).
+    /// `timeout_ms`: the longest a request may wait for a predictor.
     public var timeoutMs: Int?
-    /// The largest batch (dimension 0) accepted (`max_batch_size`); 0 for no batch dimension checks.
+    /// `max_batch_size`: the largest batch (dimension 0) accepted; 0 means no batch dimension checks.
     public var maxBatchSize: Int?
-    /// Whether the model runs once before it reports ready (`warmup`).
+    /// `warmup`: run the model once before it takes traffic (default `true`).
     public var warmup: Bool?
-    /// Dynamic batching (`dynamic_batching`); `nil` for off.
+    /// When the model loads: ``LoadMode/eager`` or ``LoadMode/onDemand``; `nil` lets the server choose (see
+    /// ``MemoryBudget``).
+    public var load: LoadMode?
+    /// How long a request waits for an on-demand load before a 503 with `Retry-After`
+    /// (default: ``RepositoryOptions/loadTimeout``).
+    public var loadTimeoutMs: Int?
+    /// `dynamic_batching`: off unless present.
     public var dynamicBatching: DynamicBatching?
-    /// A rate limit (`rate_limit`); `nil` for none.
+    /// `rate_limit`: off unless present.
     public var rateLimit: RateLimit?
-    /// Overrides of the inputs the engine declares (`inputs`).
+    /// `inputs`: overrides of the inputs the engine declares.
     public var inputs: [TensorOverride]?
-    /// Overrides of the outputs the engine declares (`outputs`).
+    /// `outputs`: overrides of the outputs the engine declares.
     public var outputs: [TensorOverride]?
+
+    /// When a model is loaded, and whether the memory budget may evict it.
+    public enum LoadMode: String, Sendable, Codable, Equatable {
+        /// Loaded at start-up and never evicted.
+        case eager
+        /// Loaded by its first request; unloaded when idle and the memory budget needs room.
+        case onDemand = "on_demand"
+    }
 
     /// Dynamic batching: concurrent requests merged along dimension 0.
     public struct DynamicBatching: Sendable, Codable, Equatable {
-        /// Batch sizes the batcher sends as soon as it has them (`preferred_batch_sizes`).
+        /// `preferred_batch_sizes`: batch sizes the batcher runs as soon as it has them.
         public var preferredBatchSizes: [Int]?
-        /// The longest a request waits for others to join its batch, in microseconds (`max_queue_delay_us`).
+        /// `max_queue_delay_us`: the longest a request waits for others to batch with (default 1000).
         public var maxQueueDelayUs: Int?
 
-        /// Dynamic batching with the given sizes and delay (`nil`: the defaults).
+        /// Dynamic batching with these settings.
         public init(preferredBatchSizes: [Int]? = nil, maxQueueDelayUs: Int? = nil) {
             self.preferredBatchSizes = preferredBatchSizes
             self.maxQueueDelayUs = maxQueueDelayUs
@@ -85,12 +103,12 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
 
     /// A token bucket: `requestsPerSecond` refill rate, `burst` capacity.
     public struct RateLimit: Sendable, Codable, Equatable {
-        /// Tokens added per second (`requests_per_second`).
+        /// `requests_per_second`: the refill rate.
         public var requestsPerSecond: Double
-        /// The bucket's capacity: requests allowed at once after a quiet spell (`burst`); `nil` for one second's worth.
+        /// `burst`: the bucket's capacity (default: the rate, at least 1).
         public var burst: Int?
 
-        /// A rate limit of `requestsPerSecond` with the given burst.
+        /// A rate limit of `requestsPerSecond` with bursts of `burst`.
         public init(requestsPerSecond: Double, burst: Int? = nil) {
             self.requestsPerSecond = requestsPerSecond
             self.burst = burst
@@ -104,14 +122,14 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
 
     /// Replaces the declared dims (and checks the declared type) of one input or output.
     public struct TensorOverride: Sendable, Codable, Equatable {
-        /// The input's or output's name as the model declares it.
+        /// The input or output name.
         public var name: String
-        /// The dims to report and check (-1 for any size); must fit what the model declares.
+        /// The dims to serve (-1 for a dynamic dimension).
         public var dims: [Int]?
-        /// The datatype (KServe name), checked against the model's.
+        /// The KServe datatype the model must have (checked, not converted).
         public var datatype: String?
 
-        /// An override of the tensor `name`.
+        /// An override of tensor `name`.
         public init(name: String, dims: [Int]? = nil, datatype: String? = nil) {
             self.name = name
             self.dims = dims
@@ -127,13 +145,14 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         case queueCapacity = "queue_capacity"
         case timeoutMs = "timeout_ms"
         case maxBatchSize = "max_batch_size"
-        case warmup
+        case warmup, load
+        case loadTimeoutMs = "load_timeout_ms"
         case dynamicBatching = "dynamic_batching"
         case rateLimit = "rate_limit"
         case inputs, outputs
     }
 
-    /// A configuration with the given keys (`nil`: the key is not set).
+    /// A configuration with these keys (`nil` leaves a key to its default).
     public init(
         name: String? = nil, poolSize: Int? = nil, threads: Int? = nil, onednn: Bool? = nil,
         queueCapacity: Int? = nil, timeoutMs: Int? = nil, maxBatchSize: Int? = nil, warmup: Bool? = nil,
@@ -199,6 +218,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         try check((timeoutMs ?? 1) >= 1, "timeout_ms must be >= 1")
         try check((onednnCacheCapacity ?? 0) >= 0, "onednn_cache_capacity must be >= 0")
         try check((maxBatchSize ?? 0) >= 0, "max_batch_size must be >= 0")
+        try check((loadTimeoutMs ?? 1) >= 1, "load_timeout_ms must be >= 1")
         if let batching = dynamicBatching {
             try check((maxBatchSize ?? 0) >= 1, "dynamic_batching needs max_batch_size >= 1")
             for size in batching.preferredBatchSizes ?? [] {
@@ -212,9 +232,11 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         }
     }
 
-    /// The engine config for the model at `path` with these options.
-    func engineConfig(model path: String) throws(PaddleError) -> Config {
+    /// The engine config for the model at `path` with these options, loading through the optimized-program cache
+    /// `optimizationCache` when there is one.
+    func engineConfig(model path: String, optimizationCache: URL? = nil) throws(PaddleError) -> Config {
         var config = try Config(model: path)
+        config.optimizationCache = optimizationCache
         if let threads { config.cpuThreads = threads }
         if let onednn { config.oneDNN = onednn }
         if let onednnCacheCapacity {

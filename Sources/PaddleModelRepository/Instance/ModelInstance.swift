@@ -1,3 +1,4 @@
+import Foundation
 import KServeProtocol
 import Logging
 import PaddleInference
@@ -7,7 +8,7 @@ import Synchronization
 ///
 /// Thread-safe; shared by every request for this version.
 public final class ModelInstance: Sendable {
-    /// The model's name and version.
+    /// The model name and version this instance serves.
     public let key: ModelKey
     /// The configuration in force: what the instance was built from, with in-place changes (limits) applied.
     public var configuration: ModelConfiguration { limits.withLock { $0.configuration } }
@@ -15,9 +16,14 @@ public final class ModelInstance: Sendable {
     public let inputs: [TensorInfo]
     /// Outputs as served.
     public let outputs: [TensorInfo]
-    /// The predictors that run the version's requests.
+    /// The predictors that run the requests.
     public let pool: PredictorPool
-    /// Triton-style statistics of the version's requests (`/v2/models/{m}/stats`).
+    /// Whether this version's predictors are clones of a family another loaded version or model made from
+    /// byte-identical files, so its weights were not loaded again (see ``RepositoryOptions/sharesWeights``).
+    public let sharesWeights: Bool
+    /// The weight family the pool belongs to, if any (left when the instance is released).
+    let weightsFamily: SharedWeights.Key?
+    /// Request and execution counts and times (Triton's statistics extension).
     public let statistics = ModelStatistics()
     let metrics: ModelMetrics
     let batcher: DynamicBatcher?
@@ -29,17 +35,37 @@ public final class ModelInstance: Sendable {
         var rateLimiter: TokenBucket?
     }
 
-    /// Loads the model at `path` (blocking: call off the cooperative pool).
-    init(key: ModelKey, path: String, configuration: ModelConfiguration, metrics: ServingMetrics) throws(ServingError) {
+    /// What the load did with the server's optimized-program cache (``RepositoryOptions/optimizationCache``):
+    /// `nil` without one.
+    public var optimizationCacheOutcome: OptimizationCacheOutcome? { pool.optimizationCacheOutcome }
+
+    /// Loads the model at `path` (blocking: call off the cooperative pool), through the optimized-program cache
+    /// `optimizationCache` when there is one.
+    ///
+    /// With `sharedWeights`, a ProgramDesc model whose files and engine options match a loaded family's is made of
+    /// clones of that family's predictor (its weights are not loaded again: ``sharesWeights``).
+    init(
+        key: ModelKey, path: String, configuration: ModelConfiguration, metrics: ServingMetrics,
+        optimizationCache: URL? = nil, sharedWeights: SharedWeights? = nil
+    ) throws(ServingError) {
         self.key = key
         let pool: PredictorPool
+        var family: SharedWeights.Key?
+        var joined = false
         do {
-            pool = try PredictorPool(
-                config: try configuration.engineConfig(model: path), options: configuration.poolOptions)
+            let config = try configuration.engineConfig(model: path, optimizationCache: optimizationCache)
+            if let sharedWeights, let familyKey = SharedWeights.key(for: config) {
+                (pool, joined) = try sharedWeights.pool(key: familyKey, config: config, options: configuration.poolOptions)
+                family = familyKey
+            } else {
+                pool = try PredictorPool(config: config, options: configuration.poolOptions)
+            }
         } catch {
             throw ServingError(.badRequest, "cannot load model '\(key.name)' version \(key.version): \(error)")
         }
         self.pool = pool
+        self.weightsFamily = family
+        self.sharesWeights = joined
         self.inputs = try ModelConfiguration.apply(configuration.inputs, to: pool.inputs, kind: "input")
         self.outputs = try ModelConfiguration.apply(configuration.outputs, to: pool.outputs, kind: "output")
         let modelMetrics = metrics.model(name: key.name, version: key.version)

@@ -1,3 +1,4 @@
+import Foundation
 import KServeProtocol
 import Logging
 import PaddleInference
@@ -13,8 +14,15 @@ package enum ConfigurationChange: Sendable, Equatable {
 /// Builds, checks and frees the ``ModelInstance``s of model versions: predictor pool, overrides, batching and
 /// limits from the model's `config.yaml`, verified by a warm-up run before they take traffic (a load or warm-up
 /// failure throws, so that a broken version never replaces a working one).
+///
+/// Every load goes through the server's optimized-program cache when it has one (``RepositoryOptions/optimizationCache``):
+/// first loads store the engine's optimized program, reloads, on-demand loads and replicas sharing the folder read it.
 struct ModelLoader: Sendable {
     let metrics: ServingMetrics
+    let memoryMetrics: MemoryMetrics
+    let optimizationCache: URL?
+    /// Predictor families of byte-identical model files, or `nil` when weights are not shared.
+    let sharedWeights: SharedWeights?
     let logger: Logger
 
     /// Loads version `version` of `model` from the resolved, checked version folder `path` (its `config.yaml` is in
@@ -31,8 +39,27 @@ struct ModelLoader: Sendable {
     /// Loads `path` with `configuration` and verifies it with a warm-up run (unless `warmup: false`).
     func load(key: ModelKey, path: String, configuration: ModelConfiguration) async throws -> ModelInstance {
         let metrics = self.metrics
+        let cache = optimizationCache
+        let shared = sharedWeights
         let instance = try await BlockingWork.offload {
-            try ModelInstance(key: key, path: path, configuration: configuration, metrics: metrics)
+            try ModelInstance(
+                key: key, path: path, configuration: configuration, metrics: metrics, optimizationCache: cache,
+                sharedWeights: shared)
+        }
+        if instance.sharesWeights {
+            logger.info("model version shares the weights of identical files already loaded", metadata: ["model": "\(key)"])
+        }
+        if let outcome = instance.optimizationCacheOutcome {
+            memoryMetrics.recordOptimizationCache(hit: outcome == .hit)
+            switch outcome {
+            case .notStored, .notApplicable:
+                logger.warning(
+                    "optimized program not cached",
+                    metadata: ["model": "\(key.name)", "version": "\(key.version)", "outcome": "\(outcome)"])
+            default:
+                logger.debug(
+                    "optimized-program cache", metadata: ["model": "\(key.name)", "outcome": "\(outcome)"])
+            }
         }
         guard configuration.warmup ?? true else { return instance }
         do {
@@ -47,6 +74,7 @@ struct ModelLoader: Sendable {
     /// Frees an instance that no request uses any more.
     func release(_ instance: ModelInstance) async {
         await instance.pool.shutdown()
+        if let family = instance.weightsFamily { sharedWeights?.leave(family) }
     }
 
     /// The model's config file changed: applies to `instances` what can change in place (limits, timeouts) and

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import HTTPTypes
 import KServeProtocol
 import Logging
 import PaddleInference
@@ -19,12 +20,21 @@ import Synchronization
 ///   is recorded in the index, the logs and `paddle_model_loads_total{result="failure"}`.
 /// - **Changes** come from a ``RepositoryWatcher`` (``apply(_:)``) or the repository API (``load(model:)``,
 ///   ``unload(model:)``). Routing weights and the version policy apply in place; the loader decides whether
-///   other config changes need a reload (`ModelLoader/configurationChanged(model:modelFolder:instances:)`).
-/// - **Requests** take a ``ModelLease`` with ``lease(model:version:stickyKey:)``.
+///   other config changes need a reload (`ModelLoader.configurationChanged(model:modelFolder:instances:)`).
+/// - **Requests** take a ``ModelLease`` with ``lease(model:version:stickyKey:)``; a request on an on-demand model
+///   that is not loaded (``needsLoad(model:version:)``) waits for its load with
+///   ``leaseLoading(model:version:stickyKey:)``.
+/// - **Memory** (``MemoryBudget``): a model with `load: on_demand` (the default when the repository's models do not
+///   fit `serve --memory-budget-mb`) is listed but not loaded until its first request; concurrent first requests
+///   share one load, and each waits up to `load_timeout_ms` (then 503 with `Retry-After`). Before a load that would
+///   exceed the budget, idle on-demand models are unloaded, least recently used first. A model with requests in
+///   flight or queued, one with requests waiting for its load, and an eager one are never evicted; when nothing
+///   can be, the request gets 503 with the reason. An explicit ``load(model:)`` pins the model (as eager) until an
+///   explicit ``unload(model:)``, which keeps it unloaded until the next explicit load.
 ///
 /// Thread-safe. Loads and unloads run one at a time, in order; leases never wait for them.
 public final class ModelManager: Sendable {
-    /// What one loaded version is.
+    /// The loaded version type.
     public typealias Instance = ModelInstance
 
     /// The request header that pins a version, like `/versions/{v}` in the URL.
@@ -36,32 +46,87 @@ public final class ModelManager: Sendable {
         var configError: String?
         /// Unloaded through the API: file changes do not load it again until ``load(model:)``.
         var unloadedByRequest = false
+        /// Loaded through the API: pinned like an eager model until ``unload(model:)``.
+        var loadedByRequest = false
+        /// `load` from `config.yaml`, if it says.
+        var configuredMode: ModelConfiguration.LoadMode?
+        /// `load_timeout_ms` from `config.yaml`, if it says.
+        var loadTimeout: Duration?
+        /// The on-demand load that requests are waiting for, if one is queued or running.
+        var pendingLoad: SharedLoad?
+        /// Requests waiting for an on-demand load of this model (it is not evicted meanwhile).
+        var waiting = 0
     }
 
-    /// The repository folder and the rules for what it may contain.
+    /// The repository folder and its checked paths.
     public let paths: RepositoryPaths
     let loader: ModelLoader
-    /// The loading and routing metrics, if recorded.
+    /// Load, routing and readiness metrics, if any.
     public let metrics: ManagementMetrics?
+    /// The memory the loaded versions take, and the budget they must fit.
+    public let budget: MemoryBudget
+    let memoryMetrics: MemoryMetrics?
+    let options: RepositoryOptions
+    /// The load mode of models whose `config.yaml` does not say: eager, or on-demand when the repository's models
+    /// do not fit the budget (decided by ``loadAll()``).
+    private let defaultMode = Mutex<ModelConfiguration.LoadMode>(.eager)
     let logger: Logger
     private let entries = Mutex<[String: Entry]>([:])
     /// Model folders refused before anything was loaded (for example a link leaving the repository), and why.
     private let refused = Mutex<[String: String]>([:])
     private let queue = AsyncSerialQueue()
 
-    init(paths: RepositoryPaths, loader: ModelLoader, metrics: ManagementMetrics? = nil, logger: Logger) {
+    init(
+        paths: RepositoryPaths, loader: ModelLoader, options: RepositoryOptions = RepositoryOptions(),
+        metrics: ManagementMetrics? = nil, memoryMetrics: MemoryMetrics? = nil, logger: Logger
+    ) {
         self.paths = paths
         self.loader = loader
+        self.options = options
+        self.budget = MemoryBudget(limitBytes: options.memoryBudgetBytes, measuresResidentSet: options.measuresResidentSet)
         self.metrics = metrics
+        self.memoryMetrics = memoryMetrics
         self.logger = logger
+        if let limit = options.memoryBudgetBytes { memoryMetrics?.setBudget(limit) }
+    }
+
+    /// The mode `entry` loads in: pinned by an explicit load, else its `config.yaml`'s, else the default.
+    private func mode(of entry: Entry) -> ModelConfiguration.LoadMode {
+        if entry.loadedByRequest { return .eager }
+        return entry.configuredMode ?? defaultMode.withLock { $0 }
     }
 
     // MARK: Loading
 
-    /// Loads every model folder of the repository (failures are recorded and logged, not thrown).
+    /// Loads every eager model folder of the repository and lists the on-demand ones (failures are recorded and
+    /// logged, not thrown).
+    ///
+    /// With a memory budget, models whose `config.yaml` gives no `load` mode are on-demand when the estimates
+    /// (``MemoryBudget/estimatedBytes(fileBytes:versions:)``) of the models not marked `on_demand` add up to more
+    /// than the budget, and eager otherwise.
     public func loadAll() async {
-        for name in modelNames() {
-            do { try await load(model: name) } catch {
+        let names = modelNames()
+        if let limit = budget.limitBytes {
+            var total = 0
+            for name in names {
+                guard let folder = try? paths.modelFolder(name) else { continue }
+                if (try? ModelConfiguration.load(directory: folder))?.load == .onDemand { continue }
+                total += estimatedBytes(model: name, folder: folder)
+            }
+            let mode: ModelConfiguration.LoadMode = total > limit ? .onDemand : .eager
+            defaultMode.withLock { $0 = mode }
+            logger.info(
+                "memory budget",
+                metadata: [
+                    "budget_mb": "\(limit >> 20)", "estimated_mb": "\(total >> 20)", "models": "\(names.count)",
+                    "default_load": "\(mode.rawValue)",
+                ])
+        }
+        for name in names {
+            let result = await queue.run { [self] in
+                await reconcile(name, reload: [], reloadAll: true, configChanged: false, force: false)
+            }
+            if case .failure(let error) = result {
                 logger.error("model failed to load", metadata: ["model": "\(name)", "error": "\(error.message)"])
             }
         }
@@ -74,8 +139,17 @@ public final class ModelManager: Sendable {
     public func load(model name: String) async throws(ServingError) {
         try RepositoryPaths.validateModelName(name)
         let result = await queue.run { [self] in
-            entries.withLock { $0[name]?.unloadedByRequest = false }
-            return await reconcile(name, reload: [], reloadAll: true, configChanged: false)
+            entries.withLock {
+                $0[name]?.unloadedByRequest = false
+                $0[name]?.loadedByRequest = true
+            }
+            if let folder = try? paths.modelFolder(name) {
+                _ = await makeRoom(for: estimatedBytes(model: name, folder: folder), excluding: name)
+            }
+            let result = await reconcile(name, reload: [], reloadAll: true, configChanged: false, force: true)
+            // A model new to the manager gets its entry in `reconcile`: pin it now.
+            entries.withLock { $0[name]?.loadedByRequest = true }
+            return result
         }
         try result.get()
     }
@@ -87,7 +161,10 @@ public final class ModelManager: Sendable {
         try RepositoryPaths.validateModelName(name)
         guard let entry = entries.withLock({ $0[name] }) else { throw .notFound("unknown model '\(name)'") }
         await queue.run { [self] in
-            entries.withLock { $0[name]?.unloadedByRequest = true }
+            entries.withLock {
+                $0[name]?.unloadedByRequest = true
+                $0[name]?.loadedByRequest = false
+            }
             for version in entry.model.readyVersions {
                 await entry.model.unload(version: version)
                 metrics?.setReady(model: name, version: version, false)
@@ -119,7 +196,8 @@ public final class ModelManager: Sendable {
             let configWasChanged = configChanged
             let result = await queue.run { [self] in
                 if entries.withLock({ $0[name]?.unloadedByRequest == true }) { return Result<Void, ServingError>.success(()) }
-                return await reconcile(name, reload: modifiedVersions, reloadAll: false, configChanged: configWasChanged)
+                return await reconcile(
+                    name, reload: modifiedVersions, reloadAll: false, configChanged: configWasChanged, force: false)
             }
             if case .failure(let error) = result {
                 logger.error("model change not applied", metadata: ["model": "\(name)", "error": "\(error.message)"])
@@ -136,8 +214,12 @@ public final class ModelManager: Sendable {
     }
 
     /// Brings model `name` in line with its folder. Runs on the serial queue.
+    ///
+    /// An on-demand model that is not loaded only has its settings updated, unless `force` (its first request, or
+    /// the repository API) asks for the load.
     private func reconcile(
-        _ name: String, reload: Set<Int>, reloadAll: Bool, configChanged: Bool
+        _ name: String, reload: Set<Int>, reloadAll: Bool, configChanged: Bool, force: Bool,
+        reason: LoadReason = .eager
     ) async -> Result<Void, ServingError> {
         let folder: String
         do {
@@ -158,6 +240,7 @@ public final class ModelManager: Sendable {
         var configError: String?
         var loaded: ManagementSettings?
         do { loaded = try ManagementSettings.load(directory: folder) } catch { configError = error.message }
+        let loaderConfiguration = loaded == nil ? nil : try? ModelConfiguration.load(directory: folder)
         var reload = reload
         if configChanged, !reloadAll, loaded != nil, let existing = entries.withLock({ $0[name]?.model }) {
             let instances = existing.readyVersions.compactMap { existing.peek(version: $0) }
@@ -173,6 +256,8 @@ public final class ModelManager: Sendable {
             }
         }
         let loader = self.loader
+        let budget = self.budget
+        let memoryMetrics = self.memoryMetrics
         let settings = loaded
         let problem = configError
         let entry = entries.withLock { entries -> Entry? in
@@ -181,6 +266,10 @@ public final class ModelManager: Sendable {
                     entry.settings = settings
                     entry.model.updateRouting(settings.routing ?? VersionRouting())
                 }
+                if let loaderConfiguration {
+                    entry.configuredMode = loaderConfiguration.load
+                    entry.loadTimeout = loaderConfiguration.loadTimeoutMs.map { .milliseconds($0) }
+                }
                 entry.configError = problem
                 entries[name] = entry
                 return entry
@@ -188,8 +277,12 @@ public final class ModelManager: Sendable {
             guard let settings else { return nil }
             let model = VersionedModel<Instance>(name: name, routing: settings.routing ?? VersionRouting()) {
                 await loader.release($0)
+                budget.remove($0.key)
+                memoryMetrics?.setMemory(model: $0.key.name, version: $0.key.version, bytes: 0, total: budget.usedBytes)
             }
-            let entry = Entry(model: model, settings: settings)
+            var entry = Entry(model: model, settings: settings)
+            entry.configuredMode = loaderConfiguration?.load
+            entry.loadTimeout = loaderConfiguration?.loadTimeoutMs.map { .milliseconds($0) }
             entries[name] = entry
             return entry
         }
@@ -208,6 +301,12 @@ public final class ModelManager: Sendable {
         let available = Self.availableVersions(folder)
         let selected = entry.settings.resolvedPolicy.select(from: available)
         let servingBefore = Set(entry.model.readyVersions)
+        if !force, mode(of: entry) == .onDemand, servingBefore.isEmpty {
+            // Listed, not loaded: its first request loads it.
+            for status in entry.model.status() where !available.contains(status.version) { entry.model.forget(version: status.version) }
+            if let configError, reloadAll { return .failure(.badRequest(configError)) }
+            return .success(())
+        }
         for version in selected where reloadAll || reload.contains(version) || !servingBefore.contains(version) {
             // A version whose last load failed is tried again only when its files change or on request.
             if !reloadAll && !reload.contains(version),
@@ -215,7 +314,9 @@ public final class ModelManager: Sendable {
             {
                 continue
             }
-            await loadVersion(entry.model, name: name, version: version, modelFolder: folder)
+            await loadVersion(
+                entry.model, name: name, version: version, modelFolder: folder,
+                reason: servingBefore.contains(version) ? .reload : reason)
         }
         // Versions whose folder is gone are unloaded; versions no longer selected once a selected one serves.
         let serving = Set(entry.model.readyVersions)
@@ -240,8 +341,11 @@ public final class ModelManager: Sendable {
         return .success(())
     }
 
-    /// Loads, verifies and installs one version; a failure keeps the previous instance serving.
-    private func loadVersion(_ model: VersionedModel<Instance>, name: String, version: Int, modelFolder: String) async {
+    /// Loads, verifies, measures (``MemoryBudget``) and installs one version; a failure keeps the previous instance
+    /// serving.
+    private func loadVersion(
+        _ model: VersionedModel<Instance>, name: String, version: Int, modelFolder: String, reason: LoadReason
+    ) async {
         model.beginLoading(version: version)
         let start = ContinuousClock.now
         logger.info("loading model version", metadata: ["model": "\(name)", "version": "\(version)"])
@@ -252,25 +356,174 @@ public final class ModelManager: Sendable {
                 if let manifest = try ModelManifest.load(folder: path) { try manifest.verify(folder: path) }
                 return path
             }
+            let before = MemoryBudget.residentBytes()
             let instance = try await loader.load(model: name, version: version, path: path, modelFolder: modelFolder)
+            let after = MemoryBudget.residentBytes()
+            let files = try await BlockingWork.offload { MemoryBudget.fileBytes(folder: path) }
+            // A version sharing another's weights adds only what its clones take: no floor at the files' size.
+            let bytes = budget.measured(
+                fileBytes: instance.sharesWeights ? 0 : files, residentBefore: before, residentAfter: after)
             await model.install(version: version, instance: instance)
-            metrics?.recordLoad(model: name, version: version, success: true)
+            budget.admit(ModelKey(name: name, version: version), bytes: bytes)
+            memoryMetrics?.setMemory(model: name, version: version, bytes: bytes, total: budget.usedBytes)
+            metrics?.recordLoad(model: name, version: version, success: true, reason: reason.rawValue)
             metrics?.setReady(model: name, version: version, true)
             logger.info(
                 "model version ready",
-                metadata: ["model": "\(name)", "version": "\(version)", "duration": "\(ContinuousClock.now - start)"])
+                metadata: [
+                    "model": "\(name)", "version": "\(version)", "duration": "\(ContinuousClock.now - start)",
+                    "reason": "\(reason.rawValue)", "memory_mb": "\(Double(bytes) / 1_048_576)",
+                    "optimization_cache": "\(instance.optimizationCacheOutcome.map { "\($0)" } ?? "off")",
+                ])
         } catch {
-            let reason = Self.reason(error)
-            model.fail(version: version, reason: reason)
-            metrics?.recordLoad(model: name, version: version, success: false)
+            let why = Self.reason(error)
+            model.fail(version: version, reason: why)
+            metrics?.recordLoad(model: name, version: version, success: false, reason: reason.rawValue)
             metrics?.setReady(model: name, version: version, model.isReady(version: version))
             logger.error(
                 "model version failed to load",
                 metadata: [
-                    "model": "\(name)", "version": "\(version)", "error": "\(reason)",
+                    "model": "\(name)", "version": "\(version)", "error": "\(why)",
                     "serving": "\(model.isReady(version: version) ? "previous load" : "nothing")",
                 ])
         }
+    }
+
+
+    // MARK: On demand
+
+    /// Why a version is loaded (the `reason` label of `paddle_model_loads_total`).
+    enum LoadReason: String, Sendable {
+        /// At start-up, through the repository API, or a new version of a serving model.
+        case eager
+        /// For the first request on an on-demand model.
+        case onDemand = "on_demand"
+        /// Files or configuration of a serving version changed.
+        case reload
+    }
+
+    /// Whether a request on `name` (pinned to `version`, if given) must wait for an on-demand load: the model is
+    /// on-demand, not unloaded through the API, and the version it needs is not loaded.
+    public func needsLoad(model name: String, version: String? = nil) -> Bool {
+        guard let entry = entries.withLock({ $0[name] }), !entry.unloadedByRequest, mode(of: entry) == .onDemand else {
+            return false
+        }
+        if let version, let number = Int(version) { return !entry.model.isReady(version: number) }
+        return !entry.model.isReady()
+    }
+
+    /// Takes a lease for one request, loading the model first if it is on-demand and not loaded: the first request
+    /// starts the load, the next ones wait for the same load. Each waits at most the model's `load_timeout_ms`
+    /// (default ``RepositoryOptions/loadTimeout``); the load goes on after a request stops waiting.
+    ///
+    /// - Throws: ``ServingError`` 404 for an unknown model or version; 503 with `Retry-After` when the load takes
+    ///   longer than the wait, when the memory budget has no idle model to evict, or when the load failed.
+    public func leaseLoading(model name: String, version: String? = nil, stickyKey: String? = nil) async throws(ServingError)
+        -> ModelLease<Instance>
+    {
+        _ = try RepositoryPaths.requestedVersion(version, model: name)
+        let defaultTimeout = options.loadTimeout
+        let joined = entries.withLock { entries -> (SharedLoad, Duration, Bool)? in
+            guard var entry = entries[name] else { return nil }
+            entry.waiting += 1
+            var started = false
+            if entry.pendingLoad == nil {
+                entry.pendingLoad = SharedLoad()
+                started = true
+            }
+            entries[name] = entry
+            return (entry.pendingLoad!, entry.loadTimeout ?? defaultTimeout, started)
+        }
+        guard let (shared, timeout, started) = joined else { throw .notFound("unknown model '\(name)'") }
+        defer { entries.withLock { $0[name]?.waiting -= 1 } }
+        memoryMetrics?.recordResidency(hit: false)
+        if started {
+            Task { [self] in
+                let result = await queue.run { [self] in await loadOnDemand(name) }
+                entries.withLock { entries in
+                    if entries[name]?.pendingLoad === shared { entries[name]?.pendingLoad = nil }
+                }
+                shared.finish(result)
+            }
+        }
+        guard let result = await shared.wait(timeout: timeout) else {
+            throw Self.unavailable(
+                "model '\(name)' is loading on demand and did not finish within its load timeout of \(timeout); "
+                    + "the load goes on", retryAfter: 1)
+        }
+        try result.get()
+        return try lease(model: name, version: version, stickyKey: stickyKey, afterLoad: true)
+    }
+
+    /// Loads on-demand model `name` for its waiting requests, evicting idle models first if the budget needs room.
+    /// Runs on the serial queue.
+    private func loadOnDemand(_ name: String) async -> Result<Void, ServingError> {
+        guard let entry = entries.withLock({ $0[name] }) else { return .failure(.notFound("unknown model '\(name)'")) }
+        if entry.unloadedByRequest { return .failure(.unavailable("model '\(name)' was unloaded through the repository API")) }
+        if entry.model.isReady() { return .success(()) }
+        guard let folder = try? paths.modelFolder(name) else {
+            return .failure(.notFound("no model folder for '\(name)' in the repository"))
+        }
+        let needed = estimatedBytes(model: name, folder: folder)
+        if !(await makeRoom(for: needed, excluding: name)) {
+            let limit = budget.limitBytes ?? 0
+            return .failure(
+                Self.unavailable(
+                    "the memory budget (\(limit >> 20) MiB, \(budget.usedBytes >> 20) MiB in use) has no room for model "
+                        + "'\(name)' (about \(needed >> 20) MiB) and no idle on-demand model to evict", retryAfter: 1))
+        }
+        let result = await reconcile(
+            name, reload: [], reloadAll: false, configChanged: false, force: true, reason: .onDemand)
+        if case .failure(let error) = result, error.status == .badRequest {
+            return .failure(Self.unavailable(error.message, retryAfter: 1))
+        }
+        return result
+    }
+
+    /// Evicts idle on-demand models, least recently used first, until `bytes` more fit the budget. Returns whether
+    /// they fit. Runs on the serial queue.
+    private func makeRoom(for bytes: Int, excluding name: String) async -> Bool {
+        while !budget.fits(bytes) {
+            let victim = budget.leastRecentlyUsed(excluding: name).first { isEvictable($0) }
+            guard let victim, let model = self.model(victim) else { return false }
+            logger.info(
+                "evicting model to make room",
+                metadata: [
+                    "model": "\(victim)", "for": "\(name)", "freed_mb": "\(budget.bytes(ofModel: victim) >> 20)",
+                    "used_mb": "\(budget.usedBytes >> 20)",
+                ])
+            for version in model.readyVersions {
+                await model.unload(version: version)
+                metrics?.setReady(model: victim, version: version, false)
+            }
+            memoryMetrics?.recordEviction()
+            MemoryBudget.returnFreedMemory()
+        }
+        return true
+    }
+
+    /// Whether `name` may be evicted now: on-demand, no request in flight, queued or waiting for its load, and no
+    /// replaced instance still draining.
+    private func isEvictable(_ name: String) -> Bool {
+        guard let entry = entries.withLock({ $0[name] }) else { return false }
+        guard mode(of: entry) == .onDemand, entry.waiting == 0, entry.pendingLoad == nil else { return false }
+        return entry.model.draining == 0 && entry.model.status().allSatisfy { $0.inFlight == 0 }
+    }
+
+    /// The memory a load of `name` is expected to take (see ``MemoryBudget/expectedBytes(model:fileBytes:versions:)``).
+    private func estimatedBytes(model name: String, folder: String) -> Int {
+        let settings = (try? ManagementSettings.load(directory: folder)) ?? ManagementSettings()
+        let available = RepositoryPaths.versionFolders(in: folder)
+        let selected = Set(settings.resolvedPolicy.select(from: available.map(\.version)))
+        let files = available.filter { selected.contains($0.version) }.map { MemoryBudget.fileBytes(folder: $0.path) }
+        return budget.expectedBytes(model: name, fileBytes: files.reduce(0, +), versions: files.count)
+    }
+
+    /// 503 with `Retry-After: seconds`.
+    static func unavailable(_ message: String, retryAfter seconds: Int) -> ServingError {
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(max(seconds, 1))
+        return ServingError(.serviceUnavailable, message, headers: headers)
     }
 
     // MARK: Requests
@@ -285,9 +538,19 @@ public final class ModelManager: Sendable {
     public func lease(model name: String, version: String? = nil, stickyKey: String? = nil) throws(ServingError)
         -> ModelLease<Instance>
     {
+        try lease(model: name, version: version, stickyKey: stickyKey, afterLoad: false)
+    }
+
+    /// ``lease(model:version:stickyKey:)``, counting a residency hit for an on-demand model unless the request
+    /// has just waited for its load (a miss, already counted).
+    private func lease(model name: String, version: String?, stickyKey: String?, afterLoad: Bool) throws(ServingError)
+        -> ModelLease<Instance>
+    {
         let pinned = try RepositoryPaths.requestedVersion(version, model: name)
         guard let entry = entries.withLock({ $0[name] }) else { throw .notFound("unknown model '\(name)'") }
         let lease = try entry.model.lease(version: pinned, stickyKey: stickyKey)
+        budget.touch(model: name)
+        if !afterLoad, mode(of: entry) == .onDemand { memoryMetrics?.recordResidency(hit: true) }
         metrics?.recordRoute(model: name, version: lease.version, reason: lease.reason)
         return lease
     }
@@ -332,16 +595,21 @@ public final class ModelManager: Sendable {
                 continue
             }
             let statuses = entry.model.status()
+            let onDemand = mode(of: entry) == .onDemand && !entry.unloadedByRequest
             if statuses.isEmpty {
                 let state: ModelState = entry.configError.map { .failed(reason: $0) } ?? .unloaded
-                rows.append(RepositoryIndexRow(name: name, version: nil, state: state, reason: state.reason))
+                let reason = onDemand && entry.configError == nil ? "not loaded" : state.reason
+                rows.append(RepositoryIndexRow(name: name, version: nil, state: state, reason: reason))
             }
+            let resident = budget.resident
             for status in statuses {
-                var reason = status.reason
+                var reason = onDemand && status.state == .unloaded ? "not loaded" : status.reason
                 if let configError = entry.configError {
                     reason += (reason.isEmpty ? "" : "; ") + "the configuration is invalid (\(configError)); the previous one stays in force"
                 }
-                rows.append(RepositoryIndexRow(name: name, version: status.version, state: status.state, reason: reason))
+                var row = RepositoryIndexRow(name: name, version: status.version, state: status.state, reason: reason)
+                if status.state == .ready { row.memoryBytes = resident[ModelKey(name: name, version: status.version)] }
+                rows.append(row)
             }
         }
         return rows

@@ -22,14 +22,14 @@ import Synchronization
 public final class ModelRepository: Sendable {
     /// A model the repository can load: its versions' folders and its configuration.
     public struct ModelSpec: Sendable {
-        /// The model's name in URLs.
+        /// The served name.
         public var name: String
         /// Version number → folder (or file) of the model.
         public var versions: [Int: String]
-        /// The model's serving options.
+        /// The serving options of every version.
         public var configuration: ModelConfiguration
 
-        /// A model `name` with the given versions' folders and options.
+        /// A model named `name` with these version folders and options.
         public init(name: String, versions: [Int: String], configuration: ModelConfiguration = ModelConfiguration()) {
             self.name = name
             self.versions = versions
@@ -39,7 +39,7 @@ public final class ModelRepository: Sendable {
 
     /// The repository folder, if any.
     public let root: String?
-    /// The registry of every model's metrics (rendered at `/metrics`).
+    /// The Prometheus metrics of every model, in one registry.
     public let metrics: ServingMetrics
     let logger: Logger
     let loader: ModelLoader
@@ -55,35 +55,48 @@ public final class ModelRepository: Sendable {
     ///
     /// - Parameters:
     ///   - root: The repository folder: one folder per model, one numbered folder per version.
-    ///   - trustedRoots: Folders outside `root` that links inside it may lead to (by default none: a version
-    ///     folder or model file linked from elsewhere is refused).
+    ///   - trustedRoots: Folders outside `root` that links inside it may lead to (by default none: a version folder
+    ///     or model file linked from elsewhere is refused).
+    ///   - options: The optimized-program cache, memory budget and load wait of every model.
     ///   - metrics: Where the repository's and its models' metrics are recorded.
     ///   - logger: The repository's logger.
     public init(
-        root: String, trustedRoots: [String] = [], metrics: ServingMetrics = ServingMetrics(),
-        logger: Logger = Logger(label: "paddle.serving")
+        root: String, trustedRoots: [String] = [], options: RepositoryOptions = RepositoryOptions(),
+        metrics: ServingMetrics = ServingMetrics(), logger: Logger = Logger(label: "paddle.serving")
     ) {
         self.root = root
         self.metrics = metrics
         self.logger = logger
-        let loader = ModelLoader(metrics: metrics, logger: logger)
+        let memoryMetrics = MemoryMetrics(registry: metrics.registry)
+        let loader = ModelLoader(
+            metrics: metrics, memoryMetrics: memoryMetrics, optimizationCache: options.optimizationCache,
+            sharedWeights: options.sharesWeights ? SharedWeights() : nil, logger: logger)
         self.loader = loader
         manager = (try? RepositoryPaths(root: root, trustedRoots: trustedRoots)).map {
-            ModelManager(paths: $0, loader: loader, metrics: ManagementMetrics(registry: metrics.registry), logger: logger)
+            ModelManager(
+                paths: $0, loader: loader, options: options, metrics: ManagementMetrics(registry: metrics.registry),
+                memoryMetrics: memoryMetrics, logger: logger)
         }
         watcherBaseline = Mutex(nil)
         specs = [:]
         fixed = [:]
     }
 
-    /// A repository of explicit models.
+    /// A repository of explicit models, loaded as given by ``loadAll()``.
+    ///
+    /// - Parameter options: The optimized-program cache of every model (the memory budget and on-demand loading
+    ///   apply to repository folders only).
     public init(
-        models: [ModelSpec], metrics: ServingMetrics = ServingMetrics(), logger: Logger = Logger(label: "paddle.serving")
+        models: [ModelSpec], options: RepositoryOptions = RepositoryOptions(), metrics: ServingMetrics = ServingMetrics(),
+        logger: Logger = Logger(label: "paddle.serving")
     ) {
         self.root = nil
         self.metrics = metrics
         self.logger = logger
-        let loader = ModelLoader(metrics: metrics, logger: logger)
+        let loader = ModelLoader(
+            metrics: metrics, memoryMetrics: MemoryMetrics(registry: metrics.registry),
+            optimizationCache: options.optimizationCache,
+            sharedWeights: options.sharesWeights ? SharedWeights() : nil, logger: logger)
         self.loader = loader
         manager = nil
         watcherBaseline = Mutex(nil)
@@ -205,6 +218,29 @@ public final class ModelRepository: Sendable {
         let requested = version ?? headers[.modelVersion]
         return try model.lease(version: try RepositoryPaths.requestedVersion(requested, model: name), stickyKey: nil)
     }
+
+    /// Whether a request on `name` must wait for an on-demand load (then take its lease with
+    /// ``leaseLoading(name:version:headers:)``). Cheap: one lock.
+    public func needsLoad(name: String, version: String?, headers: HTTPFields = [:]) -> Bool {
+        manager?.needsLoad(model: name, version: version ?? headers[.modelVersion]) ?? false
+    }
+
+    /// ``lease(name:version:headers:)`` after the on-demand load of `name` that the request needs (started by it,
+    /// or already running), waiting at most the model's load timeout.
+    ///
+    /// - Throws: ``ServingError`` 404 for an unknown model or version; 503 with `Retry-After` when the load does
+    ///   not finish in time, when the memory budget has no room, or when the load failed.
+    public func leaseLoading(name: String, version: String?, headers: HTTPFields = [:]) async throws(ServingError)
+        -> ModelLease<ModelInstance>
+    {
+        guard let manager else { return try lease(name: name, version: version, headers: headers) }
+        let stickyKey = manager.stickyHeader(model: name).flatMap { HTTPField.Name($0) }.flatMap { headers[$0] }
+        return try await manager.leaseLoading(
+            model: name, version: version ?? headers[.modelVersion], stickyKey: stickyKey)
+    }
+
+    /// The memory budget and what the loaded versions take (the folder's; `nil` for explicit models).
+    public var memoryBudget: MemoryBudget? { manager?.budget }
 
     /// The ready instance of `name` at `version` (the highest ready version when `nil`), for metadata.
     ///

@@ -5,25 +5,28 @@ import Synchronization
 /// The Prometheus metrics of model management, in the server's registry: loads by result, requests routed to
 /// each version, and whether each version is serving.
 ///
-/// - `paddle_model_loads_total{model,version,result="success|failure"}`
+/// - `paddle_model_loads_total{model,version,result="success|failure",reason="eager|on_demand|reload"}`
 /// - `paddle_model_routed_total{model,version,reason="pinned|sticky|weighted|latest"}`
 /// - `paddle_model_version_ready{model,version}` (1 serving, 0 not)
 public struct ManagementMetrics: Sendable {
-    /// The registry the counters and gauges are registered with.
+    /// The registry the metrics live in.
     public let registry: PrometheusCollectorRegistry
     /// The routing counters made so far (one registry look-up per model, version and reason, not per request).
     private let routeCounters = RouteCounters()
 
-    /// Metrics registered with `registry` (the server's, so that `/metrics` shows them).
+    /// The metrics, in `registry`.
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
     }
 
-    /// Counts one load of `model` version `version`.
-    public func recordLoad(model: String, version: Int, success: Bool) {
+    /// Counts one load of `model` version `version`, made for `reason` (`eager`, `on_demand` or `reload`).
+    public func recordLoad(model: String, version: Int, success: Bool, reason: String = "eager") {
         registry.makeCounter(
             descriptor: Self.name("model_loads", "total", "Model version loads by result"),
-            labels: [("model", model), ("version", String(version)), ("result", success ? "success" : "failure")]
+            labels: [
+                ("model", model), ("version", String(version)), ("result", success ? "success" : "failure"),
+                ("reason", reason),
+            ]
         ).increment()
     }
 

@@ -3,15 +3,15 @@ import KServeProtocol
 
 /// Where one version of a model is in its life, as the repository index reports it.
 public enum ModelState: Sendable, Equatable {
-    /// Its files are being loaded (Triton: `LOADING`).
+    /// Being loaded and warmed up (a version already serving keeps serving meanwhile).
     case loading
-    /// It serves requests (`READY`).
+    /// Serving requests.
     case ready
-    /// Its load failed, for `reason` (`UNAVAILABLE`).
+    /// Its load failed, and why.
     case failed(reason: String)
-    /// It drains its requests before it is freed (`UNLOADING`).
+    /// Draining its in-flight requests before it is released.
     case unloading
-    /// It was unloaded, or is not loaded (`UNAVAILABLE`).
+    /// Released (or, for an on-demand model, not loaded yet).
     case unloaded
 
     /// Triton's name for the state (`LOADING`, `READY`, `UNAVAILABLE`, `UNLOADING`).
@@ -41,7 +41,7 @@ public struct ModelKey: Sendable, Hashable, CustomStringConvertible {
     /// The version number.
     public var version: Int
 
-    /// The key of version `version` of `name`.
+    /// The key of `name` version `version`.
     public init(name: String, version: Int) {
         self.name = name
         self.version = version

@@ -11,12 +11,15 @@ public struct RepositoryIndexRow: Sendable, Equatable {
     public var state: ModelState
     /// Why the version is not ready, or why its last reload or config change failed while it keeps serving.
     public var reason: String
+    /// The version's memory measured at load (see ``MemoryBudget``), when it is loaded.
+    public var memoryBytes: Int?
 
-    /// A row of the index.
-    public init(name: String, version: Int?, state: ModelState, reason: String) {
+    /// A row with these values.
+    public init(name: String, version: Int?, state: ModelState, reason: String, memoryBytes: Int? = nil) {
         self.name = name
         self.version = version
         self.state = state
         self.reason = reason
+        self.memoryBytes = memoryBytes
     }
 }

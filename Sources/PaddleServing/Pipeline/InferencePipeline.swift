@@ -53,6 +53,22 @@ package struct InferencePipeline: Sendable {
             }
             reply(outcome)
         }
+        run(
+            name: name, version: version, headers: headers,
+            needsLoad: repository.needsLoad(name: name, version: version, headers: headers), decode: decode,
+            completion: completion)
+    }
+
+    /// ``run(name:version:headers:decode:completion:)`` knowing whether the model must be loaded on demand first.
+    private func run(
+        name: String, version: String?, headers: HTTPFields, needsLoad: Bool,
+        decode: (DecodingLimits) throws(ServingError) -> InferenceRequest,
+        completion: @escaping @Sendable (Result<InferenceResponse, ServingError>) -> Void
+    ) {
+        if needsLoad {
+            runLoading(name: name, version: version, headers: headers, decode: decode, completion: completion)
+            return
+        }
         let lease: ModelLease<ModelInstance>
         let request: InferenceRequest
         let decodeTime: Duration
@@ -82,6 +98,38 @@ package struct InferencePipeline: Sendable {
         }
     }
 
+    /// ``run(name:version:headers:decode:completion:)`` for a model that must be loaded on demand first: decodes
+    /// the request, then waits in a task (not on the calling thread or event loop) for the load and its lease.
+    private func runLoading(
+        name: String, version: String?, headers: HTTPFields,
+        decode: (DecodingLimits) throws(ServingError) -> InferenceRequest,
+        completion: @escaping @Sendable (Result<InferenceResponse, ServingError>) -> Void
+    ) {
+        let request: InferenceRequest
+        let decodeStart = ContinuousClock.now
+        do throws(ServingError) {
+            request = try decode(configuration.decodingLimits)
+        } catch {
+            completion(.failure(error))
+            return
+        }
+        let decodeTime = ContinuousClock.now - decodeStart
+        let repository = self.repository
+        Task {
+            let lease: ModelLease<ModelInstance>
+            do throws(ServingError) {
+                lease = try await repository.leaseLoading(name: name, version: version, headers: headers)
+            } catch {
+                completion(.failure(error))
+                return
+            }
+            lease.instance.infer(request, decodeTime: decodeTime) { outcome in
+                defer { lease.release() }
+                completion(outcome)
+            }
+        }
+    }
+
     /// Runs `POST /v2/models/{m}[/versions/{v}]/infer` once its body is in memory, and calls `completion` once with
     /// the reply: the response (JSON, or JSON plus binary tensors), or `{"error": "..."}` with the error's status.
     ///
@@ -97,7 +145,9 @@ package struct InferencePipeline: Sendable {
         let acceptEncoding = headers.firstValue(.acceptEncoding)
         let lengthText = headers.firstValue(.inferenceHeaderContentLength)
         let responses = self.responses
-        run(name: name, version: version, headers: headers) { limits throws(ServingError) in
+        // A request that waits for an on-demand load says so in its response (`paddle-model-load: on-demand`).
+        let needsLoad = repository.needsLoad(name: name, version: version, headers: headers)
+        run(name: name, version: version, headers: headers, needsLoad: needsLoad) { limits throws(ServingError) in
             var headerLength: Int?
             if let lengthText {
                 guard let value = Self.parseLength(lengthText) else {
@@ -119,6 +169,7 @@ package struct InferencePipeline: Sendable {
                 let (buffer, jsonLength) = response.encode()
                 var extra = HTTPFields()
                 if let jsonLength { extra[.inferenceHeaderContentLength] = String(jsonLength) }
+                if needsLoad { extra[Self.modelLoadHeader] = "on-demand" }
                 let (headers, body) = responses.encoded(
                     buffer, contentType: jsonLength == nil ? "application/json" : "application/octet-stream",
                     headers: extra, acceptEncoding: acceptEncoding)
@@ -128,6 +179,9 @@ package struct InferencePipeline: Sendable {
             }
         }
     }
+
+    /// The response header of a request that waited for its model's on-demand load (value `on-demand`).
+    static let modelLoadHeader = HTTPField.Name("paddle-model-load")!
 
     /// `{"error": "..."}` with the error's status and headers (``run(name:version:headers:decode:completion:)``
     /// has logged it if it was unexpected).

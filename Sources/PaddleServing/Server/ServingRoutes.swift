@@ -244,6 +244,7 @@ package struct ServingRoutes: Sendable {
                     $0.member("state", string: entry.state.tritonName)
                     $0.member("lifecycle", string: entry.state.lifecycleName)
                     $0.member("reason", string: entry.reason)
+                    if let bytes = entry.memoryBytes { $0.member("memory_bytes", int: bytes) }
                 }
             }
         }

@@ -198,7 +198,7 @@ import Testing
                 #expect(after.0 == .ok && after.1 == "1")
                 try await client.execute(uri: "/metrics", method: .get) { response in
                     let text = String(buffer: response.body)
-                    #expect(text.contains("paddle_model_loads_total{model=\"mlp\",version=\"2\",result=\"failure\"}"))
+                    #expect(text.contains("paddle_model_loads_total{model=\"mlp\",version=\"2\",result=\"failure\""))
                     #expect(text.contains("paddle_model_version_ready{model=\"mlp\",version=\"1\"} 1"))
                 }
             }

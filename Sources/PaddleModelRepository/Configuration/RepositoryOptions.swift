@@ -1,0 +1,36 @@
+import Foundation
+
+/// Server-wide settings of a ``ModelRepository`` that apply to every model it loads (`serve` options).
+///
+/// ```swift
+/// var options = RepositoryOptions()
+/// options.optimizationCache = URL(fileURLWithPath: "/var/cache/paddle-swift")   // serve --optimization-cache
+/// options.memoryBudgetBytes = 512 << 20                                      // serve --memory-budget-mb 512
+/// let repository = ModelRepository(root: "models", options: options)
+/// ```
+public struct RepositoryOptions: Sendable, Equatable {
+    /// The engine's optimized-program cache folder (``PaddleInference/Config/optimizationCache``) used by every
+    /// load: first loads, reloads, on-demand loads, and other servers (replicas) given the same folder. `nil`: none.
+    public var optimizationCache: URL?
+    /// The most memory the loaded model versions may take together, in bytes (see ``MemoryBudget``); `nil` for no
+    /// budget (every model loads at start-up unless its `config.yaml` says `load: on_demand`).
+    public var memoryBudgetBytes: Int?
+    /// How long a request waits for an on-demand load (its own or one already running) before it gets 503 with
+    /// `Retry-After`, unless the model's `load_timeout_ms` says otherwise.
+    public var loadTimeout: Duration
+    /// Whether versions and models whose files are byte-identical (same SHA-256) and whose engine options match
+    /// share one predictor family (clones of one loaded predictor), so their weights are loaded once. ProgramDesc
+    /// models only (the engine copies a PIR model's weights into every clone). Default `true`.
+    public var sharesWeights = true
+    /// Whether a loaded version is measured by the growth of the process's RSS (the default), or by its files'
+    /// size alone: the model-management tests account by file size, since other tests load models in the same
+    /// process at the same time and would blur the RSS deltas (the benchmark checks the RSS).
+    package var measuresResidentSet = true
+
+    /// Options with these values; the defaults are no cache, no budget and a 30 s load wait.
+    public init(optimizationCache: URL? = nil, memoryBudgetBytes: Int? = nil, loadTimeout: Duration = .seconds(30)) {
+        self.optimizationCache = optimizationCache
+        self.memoryBudgetBytes = memoryBudgetBytes
+        self.loadTimeout = loadTimeout
+    }
+}

@@ -1,0 +1,259 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PaddleInference
+import PaddleTestSupport
+import Testing
+
+@testable import KServeProtocol
+@testable import PaddleModelRepository
+@testable import PaddleServing
+
+/// Many-model serving end to end, on the real engine and the tiny MLP fixture, through the server's router: the
+/// optimized-program cache on every load, on-demand loads, the memory budget and its evictions.
+///
+/// The budget tests account each version by the size of its files (``RepositoryOptions/measuresResidentSet``
+/// off): the tests of this process run in parallel and load models at the same time, so RSS deltas would depend on
+/// them. Each model folder holds the MLP plus a 10 MiB padding file, so a budget of 25 MiB holds two models and
+/// not three. `bench/many-models` checks the RSS-based accounting against the real RSS.
+///
+/// No test waits on timing: loads are awaited through requests, and the one load timeout in play (the default
+/// 30 s) is a bound, never reached by a passing run.
+@Suite struct OnDemandLoadingTests {
+    static let padding = 10 << 20
+
+    /// A repository folder with models `names` (version 1 each, the MLP plus a padding file) and `config` in each.
+    static func makeRepository(_ names: [String], config: (String) -> String = { _ in "load: on_demand\n" }) throws -> String {
+        let repo = try ManagementFixtures.makeFolder("ondemand")
+        for name in names {
+            try ManagementFixtures.publish(repo, model: name, version: 1)
+            _ = FileManager.default.createFile(atPath: "\(repo)/\(name)/1/padding.bin", contents: Data(count: padding))
+            try ManagementFixtures.writeConfig(repo, model: name, config(name))
+        }
+        return repo
+    }
+
+    /// A loaded server over `repo`. Weight sharing is off unless `sharing`: the test models are byte-identical
+    /// copies of one MLP, which would otherwise share one family and take no memory of their own.
+    static func makeServer(
+        _ repo: String, budgetMiB: Int? = nil, cache: String? = nil, sharing: Bool = false
+    ) async throws -> InferenceServer {
+        var options = RepositoryOptions(memoryBudgetBytes: budgetMiB.map { $0 << 20 })
+        options.measuresResidentSet = false
+        options.sharesWeights = sharing
+        options.optimizationCache = cache.map { URL(fileURLWithPath: $0) }
+        let repository = ModelRepository(root: repo, options: options, logger: ManagementFixtures.logger)
+        try await repository.loadAll()
+        let server = InferenceServer(
+            repository: repository, configuration: ServingConfiguration(port: 0), logger: ManagementFixtures.logger)
+        server.state.markStarted()
+        return server
+    }
+
+    static let inferBody: ByteBuffer = {
+        let values = (0..<16).map { String(Float($0) / 16 - 0.5) }.joined(separator: ",")
+        return ByteBuffer(string: "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,16],\"data\":[\(values)]}]}")
+    }()
+
+    /// Posts one inference to `model`; returns the response.
+    static func infer(_ client: some TestClientProtocol, _ model: String) async throws -> TestResponse {
+        try await client.execute(uri: "/v2/models/\(model)/infer", method: .post, body: inferBody)
+    }
+
+    /// The index row of `model` version 1, else its version-less row.
+    static func row(_ client: some TestClientProtocol, _ model: String) async throws -> JSONValue? {
+        let rows = try await client.execute(uri: "/v2/repository/index", method: .post).body.json().arrayValue ?? []
+        return rows.first { $0["name"]?.stringValue == model && $0["version"]?.stringValue == "1" }
+            ?? rows.first { $0["name"]?.stringValue == model }
+    }
+
+    static func isLoaded(_ server: InferenceServer, _ model: String) -> Bool {
+        server.repository.readyVersions(name: model) == [1]
+    }
+
+    static func metrics(_ client: some TestClientProtocol) async throws -> String {
+        String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+    }
+
+    // MARK: Optimized-program cache
+
+    @Test func optimizationCache_secondLoadThroughServer_hitsAndAnswersIdentically() async throws {
+        let repo = try Self.makeRepository(["mlp"]) { _ in "" }
+        let cache = try ManagementFixtures.makeFolder("optcache")
+        let server = try await Self.makeServer(repo, cache: cache)
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            #expect(try server.repository.instance(name: "mlp").optimizationCacheOutcome == .stored)
+            let first = try await Self.infer(client, "mlp")
+            #expect(first.status == .ok)
+            try await client.execute(uri: "/v2/repository/models/mlp/unload", method: .post) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v2/repository/models/mlp/load", method: .post) { #expect($0.status == .ok) }
+            #expect(try server.repository.instance(name: "mlp").optimizationCacheOutcome == .hit)
+            let second = try await Self.infer(client, "mlp")
+            #expect(second.status == .ok)
+            #expect(first.body.json()["outputs"] == second.body.json()["outputs"])
+            #expect(first.body.json()["outputs"] != nil)
+            let text = try await Self.metrics(client)
+            #expect(text.contains("paddle_model_optimization_cache_total{result=\"hit\"} 1"), "\(text)")
+            #expect(text.contains("paddle_model_optimization_cache_total{result=\"miss\"} 1"))
+        }
+        await server.repository.shutdown()
+    }
+
+    // MARK: Shared weights
+
+    @Test func sharedWeights_identicalFiles_oneFamilyAndIdenticalAnswers() async throws {
+        let repo = try Self.makeRepository(["a", "b"]) { _ in "" }
+        let server = try await Self.makeServer(repo, sharing: true)
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            let a = try server.repository.instance(name: "a")
+            let b = try server.repository.instance(name: "b")
+            // The second of the two loads joined the first one's family.
+            #expect(a.sharesWeights != b.sharesWeights)
+            let first = try await Self.infer(client, "a")
+            let second = try await Self.infer(client, "b")
+            #expect(first.status == .ok && second.status == .ok)
+            #expect(first.body.json()["outputs"] == second.body.json()["outputs"])
+            // The family outlives the member that made it.
+            try await client.execute(uri: "/v2/repository/models/a/unload", method: .post) { #expect($0.status == .ok) }
+            let after = try await Self.infer(client, "b")
+            #expect(after.status == .ok)
+            #expect(after.body.json()["outputs"] == first.body.json()["outputs"])
+        }
+        await server.repository.shutdown()
+    }
+
+    // MARK: On demand
+
+    @Test func onDemand_listedNotLoaded_firstInferLoadsIt() async throws {
+        let repo = try Self.makeRepository(["a"])
+        let server = try await Self.makeServer(repo)
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            #expect(!Self.isLoaded(server, "a"))
+            let before = try await Self.row(client, "a")
+            #expect(before?["state"] == .string("UNAVAILABLE"))
+            #expect(before?["reason"] == .string("not loaded"))
+            let response = try await Self.infer(client, "a")
+            #expect(response.status == .ok)
+            #expect(response.body.json()["model_version"] == .string("1"))
+            let after = try await Self.row(client, "a")
+            #expect(after?["state"] == .string("READY"))
+            #expect((after?["memory_bytes"]?.intValue ?? 0) >= Self.padding)
+            let text = try await Self.metrics(client)
+            #expect(text.contains("paddle_model_loads_total{model=\"a\",version=\"1\",result=\"success\",reason=\"on_demand\"} 1"))
+            #expect(text.contains("paddle_model_residency_total{result=\"miss\"} 1"))
+            #expect(text.contains("paddle_model_memory_bytes{model=\"a\",version=\"1\"}"))
+            // Loaded now: the next request is a hit.
+            #expect(try await Self.infer(client, "a").status == .ok)
+            #expect(try await Self.metrics(client).contains("paddle_model_residency_total{result=\"hit\"} 1"))
+        }
+        await server.repository.shutdown()
+    }
+
+    @Test func onDemand_concurrentFirstRequests_shareOneLoad() async throws {
+        let repo = try Self.makeRepository(["a"])
+        let server = try await Self.makeServer(repo)
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<8 { group.addTask { try await Self.infer(client, "a").status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: .ok, count: 8))
+            let text = try await Self.metrics(client)
+            #expect(text.contains("paddle_model_loads_total{model=\"a\",version=\"1\",result=\"success\",reason=\"on_demand\"} 1"), "\(text)")
+        }
+        await server.repository.shutdown()
+    }
+
+    // MARK: Budget and eviction
+
+    @Test func budget_evictsLeastRecentlyUsedIdleModel() async throws {
+        let repo = try Self.makeRepository(["a", "b", "c"])
+        let server = try await Self.makeServer(repo, budgetMiB: 25)
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            for model in ["a", "b", "a", "c"] { #expect(try await Self.infer(client, model).status == .ok) }
+            // b was used less recently than a: b made room for c.
+            #expect(Self.isLoaded(server, "a") && Self.isLoaded(server, "c") && !Self.isLoaded(server, "b"))
+            #expect(try await Self.row(client, "b")?["reason"] == .string("not loaded"))
+            // d is not there; b again: now a is the least recently used.
+            #expect(try await Self.infer(client, "b").status == .ok)
+            #expect(!Self.isLoaded(server, "a") && Self.isLoaded(server, "b") && Self.isLoaded(server, "c"))
+            #expect(try await Self.metrics(client).contains("paddle_model_evictions_total 2"))
+            #expect(server.repository.memoryBudget!.usedBytes <= 25 << 20)
+        }
+        await server.repository.shutdown()
+    }
+
+    @Test func budget_neverEvictsModelWithRequestInFlight() async throws {
+        let repo = try Self.makeRepository(["a", "b", "c"])
+        let server = try await Self.makeServer(repo, budgetMiB: 25)
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            // A request holds a (the least recently used once b has answered).
+            let held = try await server.repository.leaseLoading(name: "a", version: nil)
+            #expect(try await Self.infer(client, "b").status == .ok)
+            #expect(try await Self.infer(client, "c").status == .ok)
+            #expect(Self.isLoaded(server, "a") && !Self.isLoaded(server, "b") && Self.isLoaded(server, "c"))
+            held.release()
+        }
+        await server.repository.shutdown()
+    }
+
+    @Test func budget_nothingEvictable_503WithRetryAfter() async throws {
+        let repo = try Self.makeRepository(["a", "b"])
+        let server = try await Self.makeServer(repo, budgetMiB: 15)
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            let held = try await server.repository.leaseLoading(name: "a", version: nil)
+            let response = try await Self.infer(client, "b")
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.headers[.retryAfter] == "1")
+            #expect(response.body.json()["error"]?.stringValue?.contains("memory budget") == true)
+            #expect(Self.isLoaded(server, "a") && !Self.isLoaded(server, "b"))
+            held.release()
+            // Idle now: a is evicted for b.
+            #expect(try await Self.infer(client, "b").status == .ok)
+            #expect(!Self.isLoaded(server, "a") && Self.isLoaded(server, "b"))
+        }
+        await server.repository.shutdown()
+    }
+
+    @Test func budget_eagerModelIsPinned() async throws {
+        let repo = try Self.makeRepository(["a", "b", "c"]) { $0 == "a" ? "load: eager\n" : "load: on_demand\n" }
+        let server = try await Self.makeServer(repo, budgetMiB: 25)
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            #expect(Self.isLoaded(server, "a"))
+            for model in ["b", "c"] { #expect(try await Self.infer(client, model).status == .ok) }
+            // a is the least recently used, but eager: b goes.
+            #expect(Self.isLoaded(server, "a") && !Self.isLoaded(server, "b") && Self.isLoaded(server, "c"))
+        }
+        await server.repository.shutdown()
+    }
+
+    @Test func budget_defaultsToOnDemandWhenModelsDoNotFit() async throws {
+        let repo = try Self.makeRepository(["a", "b", "c"]) { _ in "" }
+        let server = try await Self.makeServer(repo, budgetMiB: 25)
+        #expect(!Self.isLoaded(server, "a") && !Self.isLoaded(server, "b") && !Self.isLoaded(server, "c"))
+        await server.repository.shutdown()
+        let fits = try await Self.makeServer(repo, budgetMiB: 40)
+        #expect(Self.isLoaded(fits, "a") && Self.isLoaded(fits, "b") && Self.isLoaded(fits, "c"))
+        await fits.repository.shutdown()
+    }
+
+    @Test func budget_randomTraffic_neverAboveBudgetPlusOneModel() async throws {
+        let names = (0..<6).map { "m\($0)" }
+        let repo = try Self.makeRepository(names)
+        let server = try await Self.makeServer(repo, budgetMiB: 35)
+        var generator = SeededGenerator(seed: 15)
+        let sequence = (0..<40).map { _ in names.randomElement(using: &generator)! }
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            let budget = server.repository.memoryBudget!
+            var largest = 0
+            for model in sequence {
+                #expect(try await Self.infer(client, model).status == .ok)
+                largest = max(largest, budget.resident.values.max() ?? 0)
+                #expect(budget.usedBytes <= (35 << 20) + largest)
+            }
+        }
+        await server.repository.shutdown()
+    }
+}
