@@ -199,7 +199,10 @@ def main():
     for spec in args.swift:
         name, value = spec.split("=", 1)
         binary, *extra = value.split("+")
-        servers.append(Server(name, [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--grpc-port", "0",
+        # Builds from before `serve --grpc-port` have no gRPC service to turn off.
+        grpc = ["--grpc-port", "0"] if "--grpc-port" in subprocess.run(
+            [binary, "serve", "--help"], capture_output=True, text=True).stdout else []
+        servers.append(Server(name, [binary, "serve", "--host", "127.0.0.1", "--port", str(port), *grpc,
                                      "--model-repository", str(ROOT / "bench/out/ocr-server-empty-repository"),
                                      *extra],
                               port, args.path, env={"PADDLE_SWIFT_HOME": home, "GLOG_minloglevel": "2"},
