@@ -653,7 +653,9 @@ def ocr_server_section():
         failures = sum(row[c]["failures"] for c in levels)
         lines.append(f"| {name}{f' ({failures} failed)' if failures else ''} | " + " | ".join(cells) + " |")
     ours = [n for n in summary if n.startswith("swift")]
-    peers = [n for n in summary if not n.startswith("swift")]
+    ours = [n for n in summary if n in o.get("ours", ours)]
+    # A peer that failed requests answered some of them early: its rates do not count.
+    peers = [n for n in summary if n not in ours and not any(summary[n][c]["failures"] for c in levels)]
     if ours and peers:
         lines += ["", "Targets (against the best peer server at each C):", ""]
         for name in ours:

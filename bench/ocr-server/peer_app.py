@@ -8,6 +8,7 @@ The engine comes from the environment, read once per uvicorn worker:
     PEER_ENGINE=paddle PEER_THREADS=1 uvicorn peer_app:app --workers 2 --port 9101
 """
 import os
+import threading
 
 import cv2
 import numpy as np
@@ -28,13 +29,18 @@ else:
     ocr = RapidOCR(intra_op_num_threads=THREADS, inter_op_num_threads=1)
 
 app = FastAPI()
+# FastAPI runs blocking calls on a thread pool, so one worker can get several requests at once: a paddle predictor
+# must not run two of them together (ONNX Runtime sessions may, but the lock keeps both peers alike: one image per
+# worker at a time, the worker count is the parallelism).
+engine_lock = threading.Lock()
 
 
 def recognise(data: bytes):
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         return JSONResponse({"error": "undecodable image"}, status_code=400)
-    result, elapse = ocr(image)
+    with engine_lock:
+        result, elapse = ocr(image)
     lines = [{"box": box, "text": text, "score": float(score)} for box, text, score in (result or [])]
     return {"results": lines, "elapse": elapse}
 

@@ -267,6 +267,7 @@ def main():
               "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "flags": cpu_flags()},
               "loadBefore": [round(x, 2) for x in load_before], "loadAfter": [round(x, 2) for x in os.getloadavg()],
               "servers": {s.name: s.describe for s in servers},
+              "ours": [spec.split("=", 1)[0] for spec in args.swift],
               "peerVersions": [l for l in versions.splitlines() if l.lower().startswith(
                   ("rapidocr", "onnxruntime", "paddlepaddle", "fastapi", "uvicorn", "opencv"))],
               "summary": summary, "raw": rounds}
