@@ -65,7 +65,7 @@ if [[ "${BENCH_REPORT_ONLY:-0}" != 1 && "${BENCH_SKIP_OCR:-0}" != 1 ]]; then
         echo "bench: $binary has no ocr --repeat; section 6 keeps the last bench/out/ocr.json" >&2
     else
         ocr_python="$root/.paddle/venv-ocr-bench/bin/python"
-        if ! "$ocr_python" -c "import rapidocr_paddle, cv2" 2>/dev/null; then
+        if ! "$ocr_python" -c "import rapidocr_paddle, rapidocr_onnxruntime, cv2" 2>/dev/null; then
             wheel=$(ls .paddle/downloads/paddlepaddle-3.3.1-*.whl 2>/dev/null | head -1 || true)
             echo "bench: making .paddle/venv-ocr-bench (rapidocr-paddle 1.4.5, $wheel)" >&2
             python3.11 -m venv .paddle/venv-ocr-bench && "$ocr_python" -m pip install -q -r bench/ocr/requirements.txt "$wheel" >&2

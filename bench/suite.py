@@ -424,7 +424,7 @@ def report(results):
     if notes.exists():
         lines += [notes.read_text().strip(), ""]
     lines += ["## Reproduce", "", "```sh", "scripts/setup.sh          # runtime and models", "bench/run.sh",
-              "```", "", "Raw results of this run: `bench/out/results.json` (not committed).", ""]
+              "bench/ocr-server/run.sh   # section 6, OCR servers under load (bench/out/ocr-server.json)", "```", "", "Raw results of this run: `bench/out/results.json` (not committed).", ""]
     return "\n".join(lines)
 
 
@@ -631,15 +631,73 @@ def ocr_section():
               "| image | RapidOCR s | Swift 1x2 s | 1x2 / RapidOCR | Swift 2x1 s | 2x1 / RapidOCR |",
               "|---|---|---|---|---|---|"]
     per = o["perImage"]
+    onnx = "onnxruntime" in per
+    if onnx:
+        lines[-2] += " ONNX Runtime s | ORT / RapidOCR |"
+        lines[-1] += "---|---|"
+        lines[-4] += (" rapidocr-onnxruntime 1.4.4 (onnxruntime 1.31.1, the same PP-OCRv4 models as "
+                                      "ONNX from its wheel, `intra_op_num_threads=2`) runs in the same rounds.")
     for n in o["images"]:
         p, a, b = per["python"][n], per["swift_1x2"][n], per["swift_2x1"][n]
-        lines.append(f"| {n} | {fmt(p, 3)} | {fmt(a, 3)} | {fmt(a / p)}x | {fmt(b, 3)} | {fmt(b / p)}x |")
+        row = f"| {n} | {fmt(p, 3)} | {fmt(a, 3)} | {fmt(a / p)}x | {fmt(b, 3)} | {fmt(b / p)}x |"
+        if onnx:
+            row += f" {fmt(per['onnxruntime'][n], 3)} | {fmt(per['onnxruntime'][n] / p)}x |"
+        lines.append(row)
     a, b = o["swift_1x2_mean_s"], o["swift_2x1_mean_s"]
-    lines.append(f"| **mean** | **{fmt(py, 3)}** | **{fmt(a, 3)}** | **{fmt(a / py)}x** | **{fmt(b, 3)}** | "
-                 f"**{fmt(b / py)}x** |")
+    row = (f"| **mean** | **{fmt(py, 3)}** | **{fmt(a, 3)}** | **{fmt(a / py)}x** | **{fmt(b, 3)}** | "
+           f"**{fmt(b / py)}x** |")
+    if onnx:
+        ort = o["onnxruntime_mean_s"]
+        row += f" **{fmt(ort, 3)}** | **{fmt(ort / py)}x** |"
+    lines.append(row)
     best = min(a, b) / py
     lines += ["", f"Target: at most 0.8x RapidOCR's seconds per image: {fmt(best)}x, {verdict(best <= 0.8)}.", ""]
+    lines += ocr_server_section()
     return lines
+
+
+def ocr_server_section():
+    """Section 6's server part from bench/out/ocr-server.json (bench/ocr-server/run.sh)."""
+    path = OUT / "ocr-server.json"
+    lines = ["### OCR servers under load", ""]
+    if not path.exists():
+        return lines + ["Not measured in this run (`bench/ocr-server/run.sh` writes `bench/out/ocr-server.json`).", ""]
+    o = json.loads(path.read_text())
+    m = o["machine"]
+    levels = [str(c) for c in o["connections"]]
+    lines += [f"`bench/ocr-server/run.sh`, {o['date']}: every server on 127.0.0.1, pinned to CPUs {o['cpus']} "
+              f"({m['cpu']}, {m['cores']} cores, flags {' '.join(m['flags'])}); the {len(o['images'])} shared images "
+              f"sent in turn over C keep-alive connections (C client threads), {o['rounds']} interleaved rounds, "
+              f"medians over rounds. paddle-swift serves `{o['path']}`. Load average before/after: "
+              f"{' '.join(str(x) for x in o['loadBefore'])} / {' '.join(str(x) for x in o['loadAfter'])} (other "
+              f"engineers were building on the same cores: compare within the table, not with other runs). Peer "
+              f"versions: {', '.join(o['peerVersions'])}.", ""]
+    for name, describe in o["servers"].items():
+        lines.append(f"- *{name}*: {describe}")
+    lines += ["", "| server | " + " | ".join(f"C={c} images/s | C={c} p50 s | C={c} p99 s" for c in levels) + " |",
+              "|---|" + "---|---|---|" * len(levels)]
+    summary = o["summary"]
+    for name, row in summary.items():
+        cells = [f"{fmt(row[c]['images_per_s'])} | {fmt(row[c]['p50_s'], 3)} | {fmt(row[c]['p99_s'], 3)}" for c in levels]
+        failures = sum(row[c]["failures"] for c in levels)
+        lines.append(f"| {name}{f' ({failures} failed)' if failures else ''} | " + " | ".join(cells) + " |")
+    ours = [n for n in summary if n.startswith("swift")]
+    ours = [n for n in summary if n in o.get("ours", ours)]
+    # A peer that failed requests answered some of them early: its rates do not count.
+    peers = [n for n in summary if n not in ours and not any(summary[n][c]["failures"] for c in levels)]
+    if ours and peers:
+        lines += ["", "Targets (against the best peer server at each C):", ""]
+        for name in ours:
+            for c in [c for c in levels if c in ("4", "8")]:
+                best = max(peers, key=lambda p: summary[p][c]["images_per_s"])
+                ratio = summary[name][c]["images_per_s"] / summary[best][c]["images_per_s"]
+                lines.append(f"- {name}, C={c}: {fmt(ratio)}x the images/s of {best} (target >= 1.5x: "
+                             f"{verdict(ratio >= 1.5)})")
+            if "8" in levels:
+                best = max(peers, key=lambda p: summary[p]["8"]["images_per_s"])
+                ratio = summary[name]["8"]["p99_s"] / summary[best]["8"]["p99_s"]
+                lines.append(f"- {name}, C=8: p99 {fmt(ratio)}x {best}'s (target <= 0.5x: {verdict(ratio <= 0.5)})")
+    return lines + [""]
 
 
 def main():

@@ -89,23 +89,19 @@ public struct OCRRoutes: Sendable {
                 .contentTooLarge,
                 "the image is \(size.width)x\(size.height) = \(size.pixels) pixels, more than the limit of \(configuration.maxImagePixels)")
         }
-        let decodeStart = ContinuousClock.now
         let result: OCRResult
-        let width: Int, height: Int
-        let decodeSeconds: Double
         guard let pipeline = slot.pipeline else { throw ServingError.unavailable("the OCR models are loading") }
         do {
-            // The decoder checks the limit too: ImageDimensions gives up on bytes that libjpeg still decodes (for
-            // example garbage before the frame header), so its check alone could be bypassed.
-            let image = try OCRImage(
-                decoding: input.image, applyEXIFOrientation: configuration.applyEXIFOrientation,
+            // The pipeline decodes on its detection thread, off Swift's cooperative threads. The decoder checks the
+            // limit too: ImageDimensions gives up on bytes that libjpeg still decodes (for example garbage before
+            // the frame header), so its check alone could be bypassed.
+            result = try await pipeline.recognize(
+                imageData: input.image, applyEXIFOrientation: configuration.applyEXIFOrientation,
                 maxPixels: configuration.maxImagePixels)
-            decodeSeconds = Self.seconds(ContinuousClock.now - decodeStart)
-            (width, height) = (image.width, image.height)
-            result = try await pipeline.recognize(image: image)
         } catch {
             throw ServingError(error)
         }
+        let (width, height, decodeSeconds) = (result.imageWidth, result.imageHeight, result.timings.decoding)
         let lines = filter.map { filter in result.results.filter { filter.matches($0.text) } } ?? result.results
         metrics.recordSuccess(
             timings: result.timings, decode: decodeSeconds, recognised: result.results.count, returned: lines.count,

@@ -76,6 +76,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "PP-OCR model generation behind POST /v1/ocr: v4 or v5 (default: v4).")
     var ocrVersion: OCROptions.ModelVersion?
 
+    @Option(name: .long, help: "Predictors per PP-OCR model behind POST /v1/ocr (default: 1).")
+    var ocrPoolSize: Int?
+
+    @Option(name: .long, help: "Math threads per PP-OCR predictor behind POST /v1/ocr (default: 2).")
+    var ocrThreads: Int?
+
+    @Option(
+        name: .long,
+        help: "oneDNN cache bound of the PP-OCR models in input-shape sets (default: the engine's 10; 0 removes it: runs of different stages overlap, but memory grows with every new image and line size).")
+    var ocrOnednnCache: Int?
+
     @Option(name: .long, help: "Log level (trace, debug, info, notice, warning, error, critical; default: info).")
     var logLevel: String?
 
@@ -184,6 +195,12 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         ocrVersion = try ocrVersion ?? parsed("ocr-version", as: OCROptions.ModelVersion.self)
+        ocrPoolSize = try ocrPoolSize ?? parsed("ocr-pool-size", as: Int.self)
+        ocrThreads = try ocrThreads ?? parsed("ocr-threads", as: Int.self)
+        ocrOnednnCache = try ocrOnednnCache ?? parsed("ocr-onednn-cache", as: Int.self)
+        if let size = ocrPoolSize, size < 1 { throw ValidationError("--ocr-pool-size must be at least 1") }
+        if let threads = ocrThreads, threads < 1 { throw ValidationError("--ocr-threads must be at least 1") }
+        if let bound = ocrOnednnCache, bound < 0 { throw ValidationError("--ocr-onednn-cache must be 0 or more") }
     }
 
     func run() async throws {
@@ -228,8 +245,9 @@ struct ServeCommand: AsyncParsableCommand {
             .flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
         // One predictor of 2 threads per model: the oneDNN cache keeps its bound (memory stays flat however many
         // image sizes arrive), and with the bound the runs go one at a time anyway once the cache is full.
-        ocrOptions.models.poolSize = 1
-        ocrOptions.models.cpuThreads = 2
+        ocrOptions.models.poolSize = ocrPoolSize ?? 1
+        ocrOptions.models.cpuThreads = ocrThreads ?? 2
+        ocrOptions.models.oneDNNCacheCapacity = ocrOnednnCache
         // The OCR pipeline loads after the port is bound, alongside the repository's models.
         let slot = OCRPipelineSlot()
         if OCRPipeline.isServed(enabled: ocr, options: ocrOptions, logger: logger) {

@@ -22,6 +22,22 @@ import Testing
         }
     }
 
+    @Test func recognize_bytesWithLimits_decodesOnThePipelineAndReportsSize() async throws {
+        try ReferenceData.require()
+        let pipeline = try SharedPipeline.v4.get()
+        let name = "img_exif_orientation.jpg"
+        let data = try ReferenceData.imageData(name)
+        let decoded = try OCRImage(decoding: data, applyEXIFOrientation: false)
+        let expected = try await pipeline.recognize(image: decoded)
+        let result = try await pipeline.recognize(imageData: data, applyEXIFOrientation: false, maxPixels: decoded.width * decoded.height)
+        #expect(result.results == expected.results)
+        #expect(result.imageWidth == decoded.width && result.imageHeight == decoded.height)
+        #expect(result.timings.decoding > 0 && expected.timings.decoding == 0)
+        await #expect {
+            try await pipeline.recognize(imageData: data, applyEXIFOrientation: false, maxPixels: decoded.width * decoded.height - 1)
+        } throws: { ($0 as? OCRError)?.code == .imageTooLarge }
+    }
+
     @Test func recognize_garbageBytes_throwsInvalidImage() async throws {
         let pipeline = try SharedPipeline.v4.get()
         await #expect { try await pipeline.recognize(imageData: Data([0xFF, 0xD8, 0xFF, 1, 2, 3])) } throws: {

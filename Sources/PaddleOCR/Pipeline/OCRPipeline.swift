@@ -52,7 +52,22 @@ public final class OCRPipeline: Sendable {
     /// is off) and recognises the text.
     /// - Throws: ``OCRError`` `.invalidImage` for undecodable data, `.inference` when the engine fails.
     public func recognize(imageData: Data) async throws(OCRError) -> OCRResult {
-        try await run(.encoded(imageData)).result
+        try await run(.encoded(imageData, applyEXIFOrientation: options.preprocessing.applyEXIFOrientation, maxPixels: nil))
+            .result
+    }
+
+    /// Decodes JPEG/PNG bytes on a detection thread (never on the calling task's thread) and recognises the text:
+    /// what a server calls with the bytes of a request. The result's ``OCRResult/imageWidth`` and
+    /// ``OCRResult/imageHeight`` give the decoded size, ``OCRTimings/decoding`` the decoding time.
+    ///
+    /// - Parameters:
+    ///   - imageData: JPEG or PNG bytes.
+    ///   - applyEXIFOrientation: whether a JPEG's EXIF orientation turns the image.
+    ///   - maxPixels: images with more pixels are refused before their pixels are decoded; `nil`: no limit.
+    /// - Throws: ``OCRError`` `.invalidImage` / `.unsupportedImage` for undecodable data, `.imageTooLarge` beyond
+    ///   `maxPixels`, `.inference` when the engine fails.
+    public func recognize(imageData: Data, applyEXIFOrientation: Bool, maxPixels: Int?) async throws(OCRError) -> OCRResult {
+        try await run(.encoded(imageData, applyEXIFOrientation: applyEXIFOrientation, maxPixels: maxPixels)).result
     }
 
     /// Recognises the text of a decoded image.
@@ -86,7 +101,7 @@ public final class OCRPipeline: Sendable {
 
     /// An image as given: still encoded, or decoded.
     enum Source: Sendable {
-        case encoded(Data)
+        case encoded(Data, applyEXIFOrientation: Bool, maxPixels: Int?)
         case decoded(OCRImage)
     }
 
@@ -98,6 +113,7 @@ public final class OCRPipeline: Sendable {
         var boxes: [[PointF]] = []
         var crops: [OCRImage] = []
         var seconds: Double
+        var decodingSeconds: Double
     }
 
     func run(_ image: OCRImage) async throws(OCRError) -> (result: OCRResult, trace: Trace) {
@@ -109,17 +125,19 @@ public final class OCRPipeline: Sendable {
         let options = self.options, detector = self.detector
         return try await detector.runner.onPoolThread { predictor in
             let image: OCRImage
+            let decodingStart = ContinuousClock.now
             switch source {
             case .decoded(let decoded): image = decoded
-            case .encoded(let data):
-                image = try OCRImage(decoding: data, applyEXIFOrientation: options.preprocessing.applyEXIFOrientation)
+            case .encoded(let data, let applyEXIFOrientation, let maxPixels):
+                image = try OCRImage(decoding: data, applyEXIFOrientation: applyEXIFOrientation, maxPixels: maxPixels)
             }
+            let decodingSeconds = Self.seconds(ContinuousClock.now - decodingStart)
             let prepared = try PreparedImage(image, options: options.preprocessing)
             let start = ContinuousClock.now
             let detection = try detector.detect(prepared.image, on: predictor)
             var detected = Detected(
                 image: image, prepared: prepared, inputShape: detection.inputShape,
-                seconds: Self.seconds(ContinuousClock.now - start))
+                seconds: Self.seconds(ContinuousClock.now - start), decodingSeconds: decodingSeconds)
             for box in detection.boxes {
                 guard let crop = LineCropper.crop(prepared.image, box: box) else { continue }
                 detected.crops.append(crop)
@@ -136,8 +154,11 @@ public final class OCRPipeline: Sendable {
         let image = detected.image, prepared = detected.prepared, boxes = detected.boxes
         var crops = detected.crops
         timings.detection = detected.seconds
+        timings.decoding = detected.decodingSeconds
         var trace = Trace(prepared: prepared, detectorInputShape: detected.inputShape)
-        guard !crops.isEmpty else { return (OCRResult(results: [], timings: timings), trace) }
+        guard !crops.isEmpty else {
+            return (Self.result([], timings: timings, image: image), trace)
+        }
         var start = clock.now
         if let classifier {
             start = clock.now
@@ -168,7 +189,14 @@ public final class OCRPipeline: Sendable {
                         score: texts[i].score, rotated180: trace.lines[i].cls.flatMap { classifier?.turns($0) }))
             }
         }
-        return (OCRResult(results: lines, timings: timings), trace)
+        return (Self.result(lines, timings: timings, image: image), trace)
+    }
+
+    private static func result(_ lines: [OCRLine], timings: OCRTimings, image: OCRImage) -> OCRResult {
+        var result = OCRResult(results: lines, timings: timings)
+        result.imageWidth = image.width
+        result.imageHeight = image.height
+        return result
     }
 
     private static func traceLine(_ box: [PointF], _ crop: OCRImage, _ label: TextClassifier.Label?) -> Trace.Line {

@@ -58,13 +58,17 @@ public struct OCRTimings: Sendable, Hashable {
     public var classification: Double = 0
     /// Recognition, including CTC decoding.
     public var recognition: Double = 0
+    /// Decoding the image's bytes, when the pipeline decoded them (``OCRPipeline/recognize(imageData:)``); 0 for
+    /// an image given decoded. Not part of ``total``.
+    public var decoding: Double = 0
     /// The three stages together.
     public var total: Double { detection + classification + recognition }
     /// Timings with these seconds.
-    public init(detection: Double = 0, classification: Double = 0, recognition: Double = 0) {
+    public init(detection: Double = 0, classification: Double = 0, recognition: Double = 0, decoding: Double = 0) {
         self.detection = detection
         self.classification = classification
         self.recognition = recognition
+        self.decoding = decoding
     }
 }
 
@@ -77,6 +81,10 @@ public struct OCRResult: Sendable, Hashable, Codable {
     public var results: [OCRLine]
     /// Per-stage seconds (not part of the JSON form).
     public var timings: OCRTimings
+    /// The recognised image's width in pixels, after EXIF orientation (0 when unknown; not part of the JSON form).
+    public var imageWidth: Int = 0
+    /// The recognised image's height in pixels, after EXIF orientation (0 when unknown; not part of the JSON form).
+    public var imageHeight: Int = 0
 
     /// A result with these lines and timings.
     public init(results: [OCRLine], timings: OCRTimings = OCRTimings()) {
