@@ -125,13 +125,14 @@ public final class OCRPipeline: Sendable {
         let options = self.options, detector = self.detector
         return try await detector.runner.onPoolThread { predictor in
             let image: OCRImage
-            let decodingStart = ContinuousClock.now
+            var decodingSeconds = 0.0
             switch source {
             case .decoded(let decoded): image = decoded
             case .encoded(let data, let applyEXIFOrientation, let maxPixels):
+                let decodingStart = ContinuousClock.now
                 image = try OCRImage(decoding: data, applyEXIFOrientation: applyEXIFOrientation, maxPixels: maxPixels)
+                decodingSeconds = Self.seconds(ContinuousClock.now - decodingStart)
             }
-            let decodingSeconds = Self.seconds(ContinuousClock.now - decodingStart)
             let prepared = try PreparedImage(image, options: options.preprocessing)
             let start = ContinuousClock.now
             let detection = try detector.detect(prepared.image, on: predictor)
