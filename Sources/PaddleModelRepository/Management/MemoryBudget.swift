@@ -146,11 +146,27 @@ public final class MemoryBudget: Sendable {
         #endif
     }()
 
-    /// Gives the allocator's free memory back to the system after an unload, so that the RSS follows the budget
-    /// (glibc keeps freed memory in its arenas otherwise).
+    /// Gives the allocator's free memory back to the system after an unload, so that the RSS follows the budget:
+    /// gperftools' tcmalloc when the process uses it (`paddle-swift` links it), else glibc's arenas.
     static func returnFreedMemory() {
-        _ = mallocTrim?(0)
+        if let releaseFreeMemory {
+            releaseFreeMemory()
+        } else {
+            _ = mallocTrim?(0)
+        }
     }
+
+    /// tcmalloc's `MallocExtension_ReleaseFreeMemory`, looked up once; `nil` when the process does not use it.
+    private static let releaseFreeMemory: (@convention(c) () -> Void)? = {
+        #if canImport(Glibc)
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "MallocExtension_ReleaseFreeMemory") else {
+                return nil
+            }
+            return unsafeBitCast(symbol, to: (@convention(c) () -> Void).self)
+        #else
+            return nil
+        #endif
+    }()
 
     /// glibc's `malloc_trim` (not in the Glibc module map), looked up once; `nil` on other C libraries.
     private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
