@@ -110,6 +110,31 @@ public struct InferenceServer: Sendable {
             logger: logger)
     }
 
+    /// The Hummingbird application of the metrics port (``ServingConfiguration/metricsPort``): `GET /metrics`
+    /// alone, on the same address as the main port.
+    /// - Parameters:
+    ///   - port: The port to bind (0 picks a free one).
+    ///   - onServerRunning: Called with the bound port once the server listens.
+    ///   - eventLoopGroup: The event loops that serve the connections; `nil` for NIO's shared group.
+    public func makeMetricsApplication(
+        port: Int, onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in },
+        eventLoopGroup: (any EventLoopGroup)? = nil
+    ) -> some ApplicationProtocol {
+        let router = Router(context: ServingContext.self)
+        router.add(middleware: ServingErrorMiddleware())
+        ServingRoutes(
+            pipeline: pipeline, state: state, configuration: configuration,
+            responses: ServingResponses(compressionThreshold: configuration.compressionThreshold)
+        ).registerMetrics(on: router)
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: port), serverName: configuration.serverName),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
+            eventLoopGroupProvider: eventLoopGroup.map { .shared($0) } ?? .singleton,
+            logger: logger)
+    }
+
     /// The service that loads and warms up the models, marks the server ready, and marks it not ready as soon as
     /// a graceful shutdown begins.
     public var lifecycleService: some Service {
@@ -127,19 +152,29 @@ public struct InferenceServer: Sendable {
     ///   - shutdownRequested: Polled every 50 ms while the server runs; `true` starts the same graceful shutdown as
     ///     SIGTERM (for a signal that arrived before this server installed its own handlers).
     ///   - onServerRunning: Called with the bound port once the server listens.
+    ///   - onMetricsServerRunning: Called with the bound metrics port once it listens (only with a
+    ///     ``ServingConfiguration/metricsPort``).
     ///   - eventLoopGroup: The event loops that serve the connections, shared with the services added with
     ///     ``addService(_:)`` (the caller shuts it down after `run` returns); `nil` for a group of
     ///     ``ServingConfiguration/resolvedEventLoopThreads`` threads, shut down when `run` returns.
     public func run(
         shutdownRequested: (@Sendable () -> Bool)? = nil,
         onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in },
+        onMetricsServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in },
         eventLoopGroup: MultiThreadedEventLoopGroup? = nil
     ) async throws {
         if let reason = repositoryAccess.offReason { logger.notice("\(reason)") }
         let loops = eventLoopGroup ?? MultiThreadedEventLoopGroup(numberOfThreads: configuration.resolvedEventLoopThreads)
         let app = makeApplication(onServerRunning: onServerRunning, eventLoopGroup: loops)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        if let metricsPort = configuration.metricsPort, metricsPort != 0 {
+            services.append(
+                .init(
+                    service: makeMetricsApplication(
+                        port: metricsPort, onServerRunning: onMetricsServerRunning, eventLoopGroup: loops)))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: app)] + extraServices.map { .init(service: $0) } + [.init(service: lifecycleService)],
+            services: services + extraServices.map { .init(service: $0) } + [.init(service: lifecycleService)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownDelay + configuration.drainTimeout
