@@ -31,6 +31,10 @@ public struct GRPCInferenceServer: Service {
     private let logger: Logger
     private let onListening: @Sendable (Int) async -> Void
 
+    /// A gRPC server over `server`'s repository, state and configuration, on `port` of the same host.
+    ///
+    /// Nothing is bound until ``run()``.
+    ///
     /// - Parameters:
     ///   - server: The HTTP server whose repository, state and configuration the gRPC service shares.
     ///   - port: The port to bind (0 picks a free one).
