@@ -7,10 +7,11 @@ import PaddleModelRepository
 import PaddleServing
 import ServiceLifecycle
 
-/// The gRPC server of an ``InferenceServer``: `inference.GRPCInferenceService` on its own port (Triton's default
-/// is 8001), over the same repository, readiness, configuration and repository token as the HTTP server.
+/// The gRPC server of an `InferenceServer` (PaddleServing): `inference.GRPCInferenceService` on its own port
+/// (Triton's default is 8001), over the same repository, readiness, configuration and repository token as the HTTP
+/// server.
 ///
-/// A `Service`: add it to the HTTP server's lifecycle with ``InferenceServer/addService(_:)`` so that SIGTERM drains
+/// A `Service`: add it to the HTTP server's lifecycle with `InferenceServer.addService(_:)` so that SIGTERM drains
 /// both. On graceful shutdown it stops accepting calls and lets the calls in flight finish.
 ///
 /// ```swift
