@@ -9,7 +9,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${CLIENT_TESTS_VENV:-$root/.venv-client-tests}"
-packages=("tritonclient[http,grpc]==2.73.0" "numpy==2.4.6" "pytest==9.2.0" "ml_dtypes==0.5.4" "playwright==1.65.2")
+packages=("tritonclient[http,grpc]==2.73.0" "numpy==2.4.6" "pytest==9.2.0" "ml_dtypes==0.5.4" "playwright==1.65.2" "prometheus_client==0.26.0")
 # Debian's headless-capable Chromium for tests/web (Playwright is pointed at /usr/bin/chromium).
 if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
     echo "[setup-client-tests] installing Debian's chromium" >&2
@@ -23,6 +23,6 @@ if [[ ! -x "$venv/bin/python" ]]; then
     python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet "${packages[@]}"
-"$venv/bin/python" -c "import tritonclient.http, tritonclient.grpc, numpy, pytest, playwright.sync_api"
+"$venv/bin/python" -c "import tritonclient.http, tritonclient.grpc, numpy, pytest, playwright.sync_api, prometheus_client"
 touch "$stamp"
 echo "[setup-client-tests] ready: $venv" >&2

@@ -7,8 +7,9 @@ import PaddleModelRepository
 import PaddleServing
 import ServiceLifecycle
 
-/// The gRPC server of an `InferenceServer`: `inference.GRPCInferenceService` on its own port (Triton's default
-/// is 8001), over the same repository, readiness, configuration and repository token as the HTTP server.
+/// The gRPC server of an `InferenceServer` (PaddleServing): `inference.GRPCInferenceService` on its own port
+/// (Triton's default is 8001), over the same repository, readiness, configuration and repository token as the HTTP
+/// server.
 ///
 /// A `Service`: add it to the HTTP server's lifecycle with `InferenceServer.addService(_:)` so that SIGTERM drains
 /// both. On graceful shutdown it stops accepting calls and lets the calls in flight finish.
@@ -31,7 +32,9 @@ public struct GRPCInferenceServer: Service {
     private let logger: Logger
     private let onListening: @Sendable (Int) async -> Void
 
-    /// A gRPC server sharing `server`'s pipeline, state and configuration.
+    /// A gRPC server over `server`'s repository, state and configuration, on `port` of the same host.
+    ///
+    /// Nothing is bound until ``run()``.
     ///
     /// - Parameters:
     ///   - server: The HTTP server whose repository, state and configuration the gRPC service shares.

@@ -51,6 +51,16 @@ struct ServeCommand: AsyncParsableCommand {
         help: "The port of the gRPC service (inference.GRPCInferenceService; default: 8001, Triton's); 0 turns it off.")
     var grpcPort: Int?
 
+    @Option(
+        name: .long,
+        help: "Metric names GET /metrics exports: paddle (paddle_*), triton (Triton's nv_*) or both; process_* in every format (default: paddle).")
+    var metricsFormat: MetricsFormat?
+
+    @Option(
+        name: .long,
+        help: "A second port serving GET /metrics alone, as Triton's 8002 (default: none; /metrics stays on --port either way).")
+    var metricsPort: Int?
+
     @Option(name: .long, help: "The largest request body in bytes (413 beyond; default: 64 MiB).")
     var maxBodyBytes: Int?
 
@@ -129,6 +139,7 @@ struct ServeCommand: AsyncParsableCommand {
         if modelName != nil && model == nil { throw ValidationError("--model-name needs --model") }
         guard (0...65535).contains(bindPort) else { throw ValidationError("--port must be 0...65535") }
         guard (0...65535).contains(bindGRPCPort) else { throw ValidationError("--grpc-port must be 0...65535") }
+        guard (0...65535).contains(metricsPort ?? 0) else { throw ValidationError("--metrics-port must be 0...65535") }
         guard (maxBodyBytes ?? 1024) >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard (eventLoopThreads ?? 1) >= 1 else { throw ValidationError("--event-loop-threads must be at least 1") }
         guard (drainTimeout ?? 0) >= 0 else { throw ValidationError("--drain-timeout must be >= 0") }
@@ -174,6 +185,8 @@ struct ServeCommand: AsyncParsableCommand {
         host = host ?? value("host")
         port = try port ?? parsed("port", as: Int.self)
         grpcPort = try grpcPort ?? parsed("grpc-port", as: Int.self)
+        metricsFormat = try metricsFormat ?? parsed("metrics-format", as: MetricsFormat.self)
+        metricsPort = try metricsPort ?? parsed("metrics-port", as: Int.self)
         maxBodyBytes = try maxBodyBytes ?? parsed("max-body-bytes", as: Int.self)
         drainTimeout = try drainTimeout ?? parsed("drain-timeout", as: Int.self)
         shutdownDelay = try shutdownDelay ?? parsed("shutdown-delay", as: Double.self)
@@ -213,17 +226,19 @@ struct ServeCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: optimizationCache, withIntermediateDirectories: true)
             options.optimizationCache = URL(fileURLWithPath: optimizationCache)
         }
+        let metrics = ServingMetrics(format: metricsFormat ?? .paddle)
         let repository: ModelRepository
         if let modelRepository {
-            repository = ModelRepository(root: modelRepository, trustedRoots: trustedRoot, options: options, logger: logger)
+            repository = ModelRepository(
+                root: modelRepository, trustedRoots: trustedRoot, options: options, metrics: metrics, logger: logger)
         } else if let model {
             let configuration = try modelConfig.map { try ModelConfiguration.load(file: $0) } ?? ModelConfiguration()
             let name = modelName ?? configuration.name ?? Self.defaultName(for: model)
             repository = ModelRepository(
                 models: [.init(name: name, versions: [1: model], configuration: configuration)], options: options,
-                logger: logger)
+                metrics: metrics, logger: logger)
         } else {
-            repository = ModelRepository(models: try Self.defaultModels(), options: options, logger: logger)
+            repository = ModelRepository(models: try Self.defaultModels(), options: options, metrics: metrics, logger: logger)
         }
         var serving = ServingConfiguration(
             host: bindHost, port: bindPort, maxBodyBytes: maxBodyBytes ?? 64 << 20, drainTimeout: .seconds(drainTimeout ?? 30))
@@ -236,6 +251,7 @@ struct ServeCommand: AsyncParsableCommand {
         serving.shutdownDelay = .milliseconds(Int((shutdownDelay ?? 0) * 1000))
         serving.eventLoopInference = eventLoopInference
         serving.eventLoopThreads = eventLoopThreads
+        serving.metricsPort = metricsPort
         let pollInterval = self.pollInterval ?? 2
         serving.repositoryPollInterval = pollInterval > 0 ? .milliseconds(Int(pollInterval * 1000)) : nil
         serving.repositoryReadyMarker = readyMarker
@@ -281,6 +297,10 @@ struct ServeCommand: AsyncParsableCommand {
             shutdownRequested: { EarlySignals.received },
             onServerRunning: { port in
                 announcer.info("listening", metadata: ["address": "http://\(host):\(port.map(String.init) ?? "?")"])
+            },
+            onMetricsServerRunning: { port in
+                announcer.info(
+                    "listening", metadata: ["address": "http://\(host):\(port.map(String.init) ?? "?")/metrics"])
             }, eventLoopGroup: loops)
         try? await loops.shutdownGracefully()
         await slot.pipeline?.shutdown()
@@ -308,3 +328,5 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension MetricsFormat: ExpressibleByArgument {}

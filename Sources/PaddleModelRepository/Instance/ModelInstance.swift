@@ -70,7 +70,7 @@ public final class ModelInstance: Sendable {
         self.outputs = try ModelConfiguration.apply(configuration.outputs, to: pool.outputs, kind: "output")
         let modelMetrics = metrics.model(name: key.name, version: key.version)
         self.metrics = modelMetrics
-        modelMetrics.poolSize.set(Double(pool.size))
+        modelMetrics.setPool(size: pool.size, busy: 0, queued: 0)
         let statistics = self.statistics
         if let batching = configuration.dynamicBatching, let maxBatch = configuration.maxBatchSize, maxBatch > 1 {
             batcher = DynamicBatcher(
@@ -78,7 +78,7 @@ public final class ModelInstance: Sendable {
                 maxQueueDelay: .microseconds(batching.maxQueueDelayUs ?? 1000)
             ) { size, infer in
                 statistics.recordExecution(batchSize: size, infer: infer)
-                modelMetrics.batchSize.record(Double(size))
+                modelMetrics.recordExecution(batchSize: size)
             }
         } else {
             batcher = nil
@@ -104,9 +104,7 @@ public final class ModelInstance: Sendable {
     /// Updates the pool gauges (called when metrics are scraped).
     package func refreshGauges() {
         let stats = pool.statistics
-        metrics.poolBusy.set(Double(stats.busy))
-        metrics.poolQueued.set(Double(stats.queued))
-        metrics.poolSize.set(Double(stats.size))
+        metrics.setPool(size: stats.size, busy: stats.busy, queued: stats.queued)
     }
 
     /// Runs a decoded request and returns the response to encode.
@@ -174,7 +172,7 @@ public final class ModelInstance: Sendable {
             let infer = ContinuousClock.now - began
             let batchSize = prepared.tensors.values.first?.shape.first ?? 1
             statistics.recordExecution(batchSize: batchSize, infer: infer)
-            metrics.batchSize.record(Double(batchSize))
+            metrics.recordExecution(batchSize: batchSize)
             completion(finish(prepared, results: results, queue: began - start, infer: infer))
         } onFailure: { [self] error in
             completion(.failure(failed(ServingError.from(error), start: start, decodeTime: decodeTime)))
@@ -189,6 +187,8 @@ public final class ModelInstance: Sendable {
         let deadline: ContinuousClock.Instant?
         let start: ContinuousClock.Instant
         let decodeTime: Duration
+        /// The inferences the request asks for: its batch dimension on a model that batches, else 1.
+        let batchSize: Int
     }
 
     private func prepare(_ request: InferenceRequest, start: ContinuousClock.Instant, decodeTime: Duration)
@@ -196,19 +196,20 @@ public final class ModelInstance: Sendable {
     {
         let tensors = try validate(request)
         let requested = try requestedOutputs(request)
+        let configuration = self.configuration
         let timeout = configuration.timeoutMs
         let deadline = request.timeoutMicroseconds.map { start + .microseconds($0) } ?? timeout.map { start + .milliseconds($0) }
         return Prepared(
             request: request, tensors: tensors, requested: requested, deadline: deadline, start: start,
-            decodeTime: decodeTime)
+            decodeTime: decodeTime,
+            batchSize: (configuration.maxBatchSize ?? 0) > 0 ? tensors.values.first?.shape.first ?? 1 : 1)
     }
 
     /// Records a failed request and returns its error.
     private func failed(_ error: ServingError, start: ContinuousClock.Instant, decodeTime: Duration) -> ServingError {
         let total = ContinuousClock.now - start + decodeTime
         statistics.recordFailure(total: total)
-        metrics.failure.increment()
-        metrics.requestDuration.record(total)
+        metrics.recordFailure(error, total: total)
         return error
     }
 
@@ -216,8 +217,6 @@ public final class ModelInstance: Sendable {
     private func finish(
         _ prepared: Prepared, results: [String: Tensor], queue: Duration, infer: Duration
     ) -> Result<InferenceResponse, ServingError> {
-        metrics.queueDuration.record(queue)
-        metrics.computeDuration.record(infer)
         let encodeStart = ContinuousClock.now
         var outputs: [InferenceResponse.Output] = []
         outputs.reserveCapacity(prepared.requested.count)
@@ -232,11 +231,12 @@ public final class ModelInstance: Sendable {
         let response = InferenceResponse(
             modelName: key.name, modelVersion: String(key.version), id: prepared.request.id, outputs: outputs)
         let now = ContinuousClock.now
+        let total = now - prepared.start + prepared.decodeTime
         statistics.recordSuccess(
-            total: now - prepared.start + prepared.decodeTime, queue: queue, input: prepared.decodeTime, infer: infer,
+            total: total, queue: queue, input: prepared.decodeTime, infer: infer, output: now - encodeStart)
+        metrics.recordSuccess(
+            batchSize: prepared.batchSize, total: total, queue: queue, input: prepared.decodeTime, infer: infer,
             output: now - encodeStart)
-        metrics.success.increment()
-        metrics.requestDuration.record(now - prepared.start + prepared.decodeTime)
         return .success(response)
     }
 

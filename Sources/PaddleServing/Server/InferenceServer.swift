@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import KServeProtocol
 import Logging
 import NIOCore
@@ -98,13 +99,43 @@ public struct InferenceServer: Sendable {
         let serverName = configuration.serverName
         return Application(
             router: makeRouter(),
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: fastPath
-                        ? [FlushBeforeCloseHandler(), FastInferHandler(pipeline: pipeline, serverName: serverName)]
-                        : [FlushBeforeCloseHandler()])),
+            // HTTP/1.1 with the fast path, and h2c on the same port (its streams go through the router).
+            server: HTTPServerBuilder { responder in
+                H2CDetectingChannel(
+                    responder: responder,
+                    http1: .init(
+                        additionalChannelHandlers: fastPath
+                            ? [FlushBeforeCloseHandler(), FastInferHandler(pipeline: pipeline, serverName: serverName)]
+                            : [FlushBeforeCloseHandler()]),
+                    http2: .init())
+            },
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
+            eventLoopGroupProvider: eventLoopGroup.map { .shared($0) } ?? .singleton,
+            logger: logger)
+    }
+
+    /// The Hummingbird application of the metrics port (``ServingConfiguration/metricsPort``): `GET /metrics`
+    /// alone, on the same address as the main port.
+    /// - Parameters:
+    ///   - port: The port to bind (0 picks a free one).
+    ///   - onServerRunning: Called with the bound port once the server listens.
+    ///   - eventLoopGroup: The event loops that serve the connections; `nil` for NIO's shared group.
+    public func makeMetricsApplication(
+        port: Int, onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in },
+        eventLoopGroup: (any EventLoopGroup)? = nil
+    ) -> some ApplicationProtocol {
+        let router = Router(context: ServingContext.self)
+        router.add(middleware: ServingErrorMiddleware())
+        ServingRoutes(
+            pipeline: pipeline, state: state, configuration: configuration,
+            responses: ServingResponses(compressionThreshold: configuration.compressionThreshold)
+        ).registerMetrics(on: router)
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: port), serverName: configuration.serverName),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
             eventLoopGroupProvider: eventLoopGroup.map { .shared($0) } ?? .singleton,
             logger: logger)
@@ -127,19 +158,29 @@ public struct InferenceServer: Sendable {
     ///   - shutdownRequested: Polled every 50 ms while the server runs; `true` starts the same graceful shutdown as
     ///     SIGTERM (for a signal that arrived before this server installed its own handlers).
     ///   - onServerRunning: Called with the bound port once the server listens.
+    ///   - onMetricsServerRunning: Called with the bound metrics port once it listens (only with a
+    ///     ``ServingConfiguration/metricsPort``).
     ///   - eventLoopGroup: The event loops that serve the connections, shared with the services added with
     ///     ``addService(_:)`` (the caller shuts it down after `run` returns); `nil` for a group of
     ///     ``ServingConfiguration/resolvedEventLoopThreads`` threads, shut down when `run` returns.
     public func run(
         shutdownRequested: (@Sendable () -> Bool)? = nil,
         onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in },
+        onMetricsServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in },
         eventLoopGroup: MultiThreadedEventLoopGroup? = nil
     ) async throws {
         if let reason = repositoryAccess.offReason { logger.notice("\(reason)") }
         let loops = eventLoopGroup ?? MultiThreadedEventLoopGroup(numberOfThreads: configuration.resolvedEventLoopThreads)
         let app = makeApplication(onServerRunning: onServerRunning, eventLoopGroup: loops)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        if let metricsPort = configuration.metricsPort, metricsPort != 0 {
+            services.append(
+                .init(
+                    service: makeMetricsApplication(
+                        port: metricsPort, onServerRunning: onMetricsServerRunning, eventLoopGroup: loops)))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: app)] + extraServices.map { .init(service: $0) } + [.init(service: lifecycleService)],
+            services: services + extraServices.map { .init(service: $0) } + [.init(service: lifecycleService)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownDelay + configuration.drainTimeout

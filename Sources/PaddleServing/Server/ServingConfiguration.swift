@@ -22,6 +22,9 @@ public struct ServingConfiguration: Sendable {
     /// Serve plain `infer` requests on the connection's event loop, handing them straight to a pool thread
     /// (`FastInferHandler`) instead of through a Swift task. Default `true`.
     public var eventLoopInference: Bool = true
+    /// A second port that serves `GET /metrics` alone, as Triton's metrics port (8002) does; `nil` or 0 for none.
+    /// `/metrics` stays on ``port`` either way, so scrapers of the main port keep working.
+    public var metricsPort: Int? = nil
     /// Threads serving connections (NIO event loops); `nil` for half the cores, at least 1. The engine runs on the
     /// predictor pools' own threads, so event loops and pool threads share the cores: on 2 cores one event loop
     /// served the tiny benchmark model 10-20 % faster than two (less switching between more threads than cores).

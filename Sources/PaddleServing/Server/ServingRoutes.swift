@@ -25,7 +25,7 @@ package struct ServingRoutes: Sendable {
             Response(status: state.isReady && !repository.isLoading ? .ok : .serviceUnavailable)
         }
         router.get("/v2") { request, _ in serverMetadata(request) }
-        router.get("/metrics") { request, _ in metricsResponse(request) }
+        registerMetrics(on: router)
 
         router.get("/v2/models/stats") { request, _ in try statistics(request, name: nil, version: nil) }
         router.post("/v2/repository/index") { request, _ in try await repositoryIndex(request) }
@@ -59,6 +59,11 @@ package struct ServingRoutes: Sendable {
                 return try await infer(request, context: context, name: name, version: version)
             }
         }
+    }
+
+    /// `GET /metrics` alone (the metrics port's router has nothing else).
+    func registerMetrics(on router: Router<ServingContext>) {
+        router.get("/metrics") { request, _ in metricsResponse(request) }
     }
 
     private func names(_ context: ServingContext) throws(ServingError) -> (String, String?) {

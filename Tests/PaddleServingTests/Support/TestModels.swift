@@ -35,13 +35,15 @@ enum TestModels {
 
     /// A server over a fresh repository of `cls`, loaded and ready.
     static func makeServer(
-        config: String = "", versions: [Int] = [1], configuration: ServingConfiguration = ServingConfiguration(port: 0)
+        config: String = "", versions: [Int] = [1], configuration: ServingConfiguration = ServingConfiguration(port: 0),
+        metrics: ServingMetrics = ServingMetrics()
     ) async throws -> InferenceServer {
         let folder = try makeRepositoryFolder(config: config, versions: versions)
         var logger = Logger(label: "paddle.serving.tests")
         logger.logLevel = .warning
         // The versions are links to the installed models: trust that folder (links elsewhere are refused).
-        let repository = ModelRepository(root: folder, trustedRoots: [TestEnvironment.models], logger: logger)
+        let repository = ModelRepository(
+            root: folder, trustedRoots: [TestEnvironment.models], metrics: metrics, logger: logger)
         try await repository.loadAll()
         let server = InferenceServer(repository: repository, configuration: configuration, logger: logger)
         server.state.markStarted()
