@@ -1,7 +1,5 @@
 """Prometheus metrics as Triton exports them: `serve --metrics-format both --metrics-port N`, read with
 prometheus_client's own text parser after real inference through tritonclient."""
-import os
-import signal
 import urllib.request
 
 import numpy as np
@@ -10,7 +8,7 @@ import tritonclient.http as httpclient
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import CLASSIFIER, _free_port
-from test_shutdown import _start
+from paddle_server import PaddleServer
 
 TRITON_COUNTERS = [
     "nv_inference_request_success", "nv_inference_request_failure", "nv_inference_count", "nv_inference_exec_count",
@@ -42,17 +40,13 @@ def _value(families, name, **labels):
 def metrics_server(tmp_path_factory):
     metrics_port = _free_port()
     folder = tmp_path_factory.mktemp("metrics")
-    proc, url, client, log = _start(
+    server = PaddleServer(
         ["--model", CLASSIFIER, "--model-name", "cls", "--metrics-format", "both", "--metrics-port", str(metrics_port)],
-        str(folder / "server.log"))
-    yield url, client, f"http://127.0.0.1:{metrics_port}/metrics"
-    proc.send_signal(signal.SIGTERM)
-    try:
-        assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
+        str(folder / "server.log"), ready_timeout=120)
+    client = httpclient.InferenceServerClient(server.url, network_timeout=120)
+    yield server.url, client, f"http://127.0.0.1:{metrics_port}/metrics"
+    client.close()
+    assert server.stop(timeout=30) == 0, f"server did not exit cleanly; see {server.log_path}"
 
 
 def test_triton_counters_follow_real_inference_and_parse(metrics_server):
