@@ -44,7 +44,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
     public var name: String?
     /// `pool_size`: predictors (and threads) for each loaded version (default 1).
     public var poolSize: Int?
-    /// `threads`: math threads per predictor (``PaddleInference/Config/cpuThreads``).
+    /// `threads`: math threads per predictor (`Config.cpuThreads` in PaddleInference).
     public var threads: Int?
     /// `onednn`: oneDNN on or off (default: the engine binding's choice for the format).
     public var onednn: Bool?

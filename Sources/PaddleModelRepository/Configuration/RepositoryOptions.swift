@@ -9,7 +9,7 @@ import Foundation
 /// let repository = ModelRepository(root: "models", options: options)
 /// ```
 public struct RepositoryOptions: Sendable, Equatable {
-    /// The engine's optimized-program cache folder (``PaddleInference/Config/optimizationCache``) used by every
+    /// The engine's optimized-program cache folder (`Config.optimizationCache` in PaddleInference) used by every
     /// load: first loads, reloads, on-demand loads, and other servers (replicas) given the same folder. `nil`: none.
     public var optimizationCache: URL?
     /// The most memory the loaded model versions may take together, in bytes (see ``MemoryBudget``); `nil` for no

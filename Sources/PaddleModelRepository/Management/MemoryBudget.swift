@@ -17,7 +17,7 @@ import Synchronization
 /// on the side of evicting early.
 ///
 /// **Estimate before a load.** A model that was measured before (then evicted) is estimated at its last
-/// measurement; one never loaded at ``estimatedBytes(fileBytes:)``: its files' size times
+/// measurement; one never loaded at ``estimatedBytes(fileBytes:versions:)``: its files' size times
 /// ``fileSizeFactor``, plus ``perVersionOverhead`` (both measured on the tiny models of `bench/many-models`; see
 /// `docs/benchmarks.md`). A load is admitted when the resident total plus its estimate fits the budget, so the
 /// budget is exceeded by at most one model's error of estimate.
@@ -95,7 +95,7 @@ public final class MemoryBudget: Sendable {
         _ = state.withLock { $0.resident.removeValue(forKey: key) }
     }
 
-    /// The bytes a load of `model` is expected to take: its last measurement, else ``estimatedBytes(fileBytes:)``
+    /// The bytes a load of `model` is expected to take: its last measurement, else ``estimatedBytes(fileBytes:versions:)``
     /// of `fileBytes` (the size of the files of the versions to load) for each of `versions` versions.
     public func expectedBytes(model: String, fileBytes: Int, versions: Int) -> Int {
         guard measuresResidentSet else { return fileBytes }

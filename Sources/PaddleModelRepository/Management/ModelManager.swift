@@ -416,7 +416,7 @@ public final class ModelManager: Sendable {
     /// starts the load, the next ones wait for the same load. Each waits at most the model's `load_timeout_ms`
     /// (default ``RepositoryOptions/loadTimeout``); the load goes on after a request stops waiting.
     ///
-    /// - Throws: ``ServingError`` 404 for an unknown model or version; 503 with `Retry-After` when the load takes
+    /// - Throws: `ServingError` 404 for an unknown model or version; 503 with `Retry-After` when the load takes
     ///   longer than the wait, when the memory budget has no idle model to evict, or when the load failed.
     public func leaseLoading(model name: String, version: String? = nil, stickyKey: String? = nil) async throws(ServingError)
         -> ModelLease<Instance>

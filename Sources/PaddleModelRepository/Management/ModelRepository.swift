@@ -84,8 +84,12 @@ public final class ModelRepository: Sendable {
 
     /// A repository of explicit models, loaded as given by ``loadAll()``.
     ///
-    /// - Parameter options: The optimized-program cache of every model (the memory budget and on-demand loading
-    ///   apply to repository folders only).
+    /// - Parameters:
+    ///   - models: The models and their versions' folders.
+    ///   - options: The optimized-program cache of every model (the memory budget and on-demand loading apply to
+    ///     repository folders only).
+    ///   - metrics: Where the repository's and its models' metrics are recorded.
+    ///   - logger: The repository's logger.
     public init(
         models: [ModelSpec], options: RepositoryOptions = RepositoryOptions(), metrics: ServingMetrics = ServingMetrics(),
         logger: Logger = Logger(label: "paddle.serving")
@@ -228,7 +232,7 @@ public final class ModelRepository: Sendable {
     /// ``lease(name:version:headers:)`` after the on-demand load of `name` that the request needs (started by it,
     /// or already running), waiting at most the model's load timeout.
     ///
-    /// - Throws: ``ServingError`` 404 for an unknown model or version; 503 with `Retry-After` when the load does
+    /// - Throws: `ServingError` 404 for an unknown model or version; 503 with `Retry-After` when the load does
     ///   not finish in time, when the memory budget has no room, or when the load failed.
     public func leaseLoading(name: String, version: String?, headers: HTTPFields = [:]) async throws(ServingError)
         -> ModelLease<ModelInstance>

@@ -18,7 +18,7 @@ import ServiceLifecycle
 /// Other routes (for example `POST /v1/ocr`) are added with ``addRoutes(_:)`` before the server starts.
 /// Lifecycle: `GET /v2/health/live` answers as soon as the port is bound; `/v2/health/ready` only once every
 /// model has loaded and warmed up, and false again from the moment a shutdown signal arrives. In-flight requests
-/// then finish (for at most ``ServingConfiguration/drainTimeout``), the models are unloaded, and ``run(shutdownRequested:onServerRunning:eventLoopGroup:)``
+/// then finish (for at most ``ServingConfiguration/drainTimeout``), the models are unloaded, and ``run(shutdownRequested:onServerRunning:onMetricsServerRunning:eventLoopGroup:)``
 /// returns.
 public struct InferenceServer: Sendable {
     /// The models served.
@@ -35,7 +35,7 @@ public struct InferenceServer: Sendable {
     private var startupTasks: [@Sendable () async -> Void] = []
     private var extraServices: [any Service] = []
 
-    /// A server over `repository`; nothing is bound or loaded until ``run(shutdownRequested:onServerRunning:eventLoopGroup:)``.
+    /// A server over `repository`; nothing is bound or loaded until ``run(shutdownRequested:onServerRunning:onMetricsServerRunning:eventLoopGroup:)``.
     public init(
         repository: ModelRepository, configuration: ServingConfiguration = ServingConfiguration(),
         logger: Logger = Logger(label: "paddle.serving")
