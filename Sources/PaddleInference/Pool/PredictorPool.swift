@@ -74,16 +74,7 @@ public final class PredictorPool: Sendable {
     /// - Throws: ``PaddleError/Code/invalidArgument`` for a size below 1 or a negative queue capacity or
     ///   timeout; otherwise what ``Predictor/init(config:onStateChange:)`` and ``Predictor/clone()`` throw.
     public init(config: Config, options: Options = Options()) throws(PaddleError) {
-        guard options.size >= 1 else {
-            throw PaddleError(.invalidArgument, "a predictor pool needs a size of at least 1, \(options.size) given")
-        }
-        guard options.queueCapacity >= 0 else {
-            throw PaddleError(
-                .invalidArgument, "the queue capacity must be at least 0, \(options.queueCapacity) given")
-        }
-        if let timeout = options.defaultTimeout, timeout <= .zero {
-            throw PaddleError(.invalidArgument, "the default timeout must be positive, \(timeout) given")
-        }
+        try Self.check(options)
         let first = try Predictor(config: config)
         var predictors = [first]
         do throws(PaddleError) {
@@ -107,16 +98,8 @@ public final class PredictorPool: Sendable {
         }
     }
 
-    /// A pool of `options.size` clones of `template`, which the caller keeps (and may clone again for other pools).
-    ///
-    /// For ProgramDesc (`.pdmodel`) models every clone shares the template's weights, so pools made this way from
-    /// one template (for example two versions or models whose files are byte-identical) hold the weights once.
-    /// ``Options/independentPredictors`` does not apply. The template may be used on one thread only, like any
-    /// ``Predictor``; cloning it is safe from that thread.
-    ///
-    /// - Throws: ``PaddleError/Code/invalidArgument`` for a size below 1 or a negative queue capacity or timeout;
-    ///   otherwise what ``Predictor/clone()`` throws.
-    public init(template: Predictor, options: Options = Options()) throws(PaddleError) {
+    /// Refuses a size below 1, a negative queue capacity and a timeout that is not positive.
+    private static func check(_ options: Options) throws(PaddleError) {
         guard options.size >= 1 else {
             throw PaddleError(.invalidArgument, "a predictor pool needs a size of at least 1, \(options.size) given")
         }
@@ -127,6 +110,19 @@ public final class PredictorPool: Sendable {
         if let timeout = options.defaultTimeout, timeout <= .zero {
             throw PaddleError(.invalidArgument, "the default timeout must be positive, \(timeout) given")
         }
+    }
+
+    /// A pool of `options.size` clones of `template`, which the caller keeps (and may clone again for other pools).
+    ///
+    /// For ProgramDesc (`.pdmodel`) models every clone shares the template's weights, so pools made this way from
+    /// one template (for example two versions or models whose files are byte-identical) hold the weights once.
+    /// ``Options/independentPredictors`` does not apply. The template may be used on one thread only, like any
+    /// ``Predictor``; cloning it is safe from that thread.
+    ///
+    /// - Throws: ``PaddleError/Code/invalidArgument`` for a size below 1 or a negative queue capacity or timeout;
+    ///   otherwise what ``Predictor/clone()`` throws.
+    public init(template: Predictor, options: Options = Options()) throws(PaddleError) {
+        try Self.check(options)
         var predictors: [Predictor] = []
         do throws(PaddleError) {
             for _ in 0..<options.size { predictors.append(try template.clone()) }
