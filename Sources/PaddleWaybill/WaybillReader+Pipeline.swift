@@ -47,10 +47,17 @@ extension WaybillReader {
             }
         }
         let (upright, width, height) = try turned.get()
-        let d = ContinuousClock.now - start
-        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        let turning = ContinuousClock.now - start
         let second = try await pipeline.recognize(image: upright)
-        // Read in the upright frame, then report the boxes in the photo's coordinates.
+        return uprightReading(
+            first: first, second: second, turn: turn, width: width, height: height, image: image, turning: turning)
+    }
+
+    /// The reading of the upright second pass, its boxes reported in the photo's coordinates (`width` x `height`),
+    /// with both passes' timings.
+    private func uprightReading(
+        first: OCRResult, second: OCRResult, turn: Int, width: Int, height: Int, image: String?, turning: Duration
+    ) -> Reading {
         var waybill = read(second, image: image)
         for k in waybill.lines.indices {
             waybill.lines[k].box = waybill.lines[k].box.map { p in
@@ -61,7 +68,9 @@ extension WaybillReader {
         timings.detection += second.timings.detection
         timings.classification += second.timings.classification
         timings.recognition += second.timings.recognition
-        return Reading(waybill: waybill, pageTurn: turn, passes: 2, timings: timings, uprightSeconds: seconds)
+        return Reading(
+            waybill: waybill, pageTurn: turn, passes: 2, timings: timings,
+            uprightSeconds: Double(turning.components.seconds) + Double(turning.components.attoseconds) * 1e-18)
     }
 
     /// Runs the OCR pipeline on an image already decoded and reads the waybill: the same reading as
@@ -88,21 +97,10 @@ extension WaybillReader {
                 continuation.resume(returning: turn == 90 ? decoded.rotated90CounterClockwise() : decoded.rotated90Clockwise())
             }
         }
-        let d = ContinuousClock.now - start
+        let turning = ContinuousClock.now - start
         let second = try await pipeline.recognize(image: upright)
-        let (width, height) = (decoded.width, decoded.height)
-        var waybill = read(second, image: image)
-        for k in waybill.lines.indices {
-            waybill.lines[k].box = waybill.lines[k].box.map { p in
-                turn == 90 ? OCRPoint(x: Double(width - 1) - p.y, y: p.x) : OCRPoint(x: p.y, y: Double(height - 1) - p.x)
-            }
-        }
-        var timings = first.timings
-        timings.detection += second.timings.detection
-        timings.classification += second.timings.classification
-        timings.recognition += second.timings.recognition
-        return Reading(
-            waybill: waybill, pageTurn: turn, passes: 2, timings: timings,
-            uprightSeconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        return uprightReading(
+            first: first, second: second, turn: turn, width: decoded.width, height: decoded.height, image: image,
+            turning: turning)
     }
 }
