@@ -175,8 +175,8 @@ if [ "${1:-}" = --inside ]; then
 
   # 3b. The command-line tool in the image: its version is the image's tag, and `waybill` reads a generated waybill
   #     (the divisions table is compiled into the binary: nothing beside it is needed).
-  # The OCR image's models are in /opt/paddle-swift/models (serve finds them by itself; the CLI is told).
-  cli() { env -i "${image_env[@]}" PADDLE_SWIFT_MODELS=/opt/paddle-swift/models "$chroot" --userspec="$uid:$gid" --groups="$gid" "$rootfs" /usr/bin/env --chdir="$cwd" paddle-swift "$@"; }
+  # The OCR image's models are in $PADDLE_SWIFT_HOME/models: serve and the CLI find them from the image's ENV alone.
+  cli() { env -i "${image_env[@]}" "$chroot" --userspec="$uid:$gid" --groups="$gid" "$rootfs" /usr/bin/env --chdir="$cwd" paddle-swift "$@"; }
   # First line: "paddle-swift VERSION" (the engine's version follows on the next line).
   version=$(cli --version 2>&1 | head -1 | awk '{print $2}' || true)
   if [ "$version" = "$(cat "$work/tag")" ]; then pass "paddle-swift --version: $version (the image's tag)"

@@ -13,7 +13,7 @@ struct OCRCommand: AsyncParsableCommand {
             {"image": PATH, "results": [{"box": [[x,y],...], "text": ..., "score": ...}]}. \
             --repeat N --timings (benchmarks): each image runs once to warm up, then N timed times; a line \
             {"timings": {"image", "median_s", "runs", "det_s", "cls_s", "rec_s"}} precedes its result. \
-            Models come from $PADDLE_SWIFT_MODELS or .paddle/models (run scripts/setup.sh).
+            Models come from $PADDLE_SWIFT_MODELS, $PADDLE_SWIFT_HOME/models or .paddle/models (run scripts/setup.sh).
             """)
 
     @Argument(help: "JPEG or PNG files.")
@@ -49,7 +49,7 @@ struct OCRCommand: AsyncParsableCommand {
     @Flag(help: "Print per image the seconds per run (file read, decode and recognition): median, runs, stages.")
     var timings = false
 
-    @Option(help: "Models folder (default: $PADDLE_SWIFT_MODELS, else <repo>/.paddle/models).")
+    @Option(help: "Models folder (default: $PADDLE_SWIFT_MODELS, else $PADDLE_SWIFT_HOME/models, else <repo>/.paddle/models).")
     var models: String?
 
     func validate() throws {

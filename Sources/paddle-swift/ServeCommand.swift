@@ -257,8 +257,6 @@ struct ServeCommand: AsyncParsableCommand {
         serving.repositoryReadyMarker = readyMarker
         var server = InferenceServer(repository: repository, configuration: serving, logger: logger)
         var ocrOptions = ocrVersion == .v5 ? OCROptions.ppocrV5 : OCROptions()
-        ocrOptions.models.directory = ProcessInfo.processInfo.environment["PADDLE_SWIFT_HOME"].map { $0 + "/models" }
-            .flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
         // One predictor of 2 threads per model: the oneDNN cache keeps its bound (memory stays flat however many
         // image sizes arrive), and with the bound the runs go one at a time anyway once the cache is full.
         ocrOptions.models.poolSize = ocrPoolSize ?? 1
@@ -315,9 +313,9 @@ struct ServeCommand: AsyncParsableCommand {
     /// The PP-OCRv4 models fetched by `scripts/setup.sh`.
     static func defaultModels() throws -> [ModelRepository.ModelSpec] {
         let candidates = [
-            ProcessInfo.processInfo.environment["PADDLE_SWIFT_HOME"].map { $0 + "/models/ppocrv4" },
+            OCRModelLocator.defaultModelsDirectory() + "/ppocrv4",
             FileManager.default.currentDirectoryPath + "/.paddle/models/ppocrv4",
-        ].compactMap { $0 }
+        ]
         guard let folder = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             throw ValidationError(
                 "no --model-repository or --model given, and the PP-OCR models are not installed "

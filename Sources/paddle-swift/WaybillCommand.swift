@@ -13,7 +13,7 @@ struct WaybillCommand: AsyncParsableCommand {
             image and line: {"image", "carrier": {"name", "code"}, "waybill_number", "receiver": {"name", "phone", \
             "address": {"province", "city", "district", "detail", "full"}}, "sender": {...}, "weight_kg", "pieces", \
             "date", "confidence": {field: score}, "lines": [{"box", "text", "score"}]}; a field not found is null. \
-            --charset gbk writes that JSON in GBK. Models come from $PADDLE_SWIFT_MODELS or .paddle/models.
+            --charset gbk writes that JSON in GBK. Models come from $PADDLE_SWIFT_MODELS, $PADDLE_SWIFT_HOME/models or .paddle/models.
             """)
 
     @Argument(help: "JPEG or PNG files.")
@@ -32,7 +32,7 @@ struct WaybillCommand: AsyncParsableCommand {
     @Option(help: "CPU math threads per model.")
     var threads: Int = 1
 
-    @Option(help: "Models folder (default: $PADDLE_SWIFT_MODELS, else <repo>/.paddle/models).")
+    @Option(help: "Models folder (default: $PADDLE_SWIFT_MODELS, else $PADDLE_SWIFT_HOME/models, else <repo>/.paddle/models).")
     var models: String?
 
     enum Charset: String, ExpressibleByArgument, CaseIterable {

@@ -9,10 +9,17 @@ public enum OCRModelLocator {
     /// The environment variable that overrides the models folder.
     public static let environmentVariable = "PADDLE_SWIFT_MODELS"
 
-    /// The default models folder: `$PADDLE_SWIFT_MODELS`, else `<repo>/.paddle/models` (the checkout this library
-    /// was built from) when it exists, else `./.paddle/models`.
+    /// The default models folder: `$PADDLE_SWIFT_MODELS`, else `$PADDLE_SWIFT_HOME/models` when it exists (the
+    /// container image's layout), else `<repo>/.paddle/models` (the checkout this library was built from) when it
+    /// exists, else `./.paddle/models`.
     public static func defaultModelsDirectory() -> String {
-        if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty { return env }
+        let environment = ProcessInfo.processInfo.environment
+        if let env = environment[environmentVariable], !env.isEmpty { return env }
+        if let home = environment["PADDLE_SWIFT_HOME"], !home.isEmpty,
+            FileManager.default.fileExists(atPath: home + "/models")
+        {
+            return home + "/models"
+        }
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
         let candidate = repo.appendingPathComponent(".paddle/models").path
