@@ -313,7 +313,7 @@ def main() -> int:
     svg(samples, lines, os.path.join(args.out, "rss.svg"),
         f"{len(names)} models, " + (f"--memory-budget-mb {args.budget_mb}" if args.budget_mb else "all eager, no budget"))
     print(json.dumps(result, indent=2))
-    bad = len(ok) != len(rows) or (args.budget_mb and peak_traffic > limit)
+    bad = len(ok) != len(rows) or first_status.status != 200 or (args.budget_mb and peak_traffic > limit)
     return 1 if bad else 0
 
 
