@@ -64,6 +64,13 @@ bash deploy/ci.sh
 # request, none dropped, exit 0, no thread or file growth). The 30-minute run is bench/soak/run.sh (docs/soak.md).
 python3 bench/soak/soak.py --minutes 3 --out "$repo/bench/out/soak-ci"
 
+# Many models under a memory budget (issue 15): 200 generated models (generate.py, about 20 s), 128 MiB, 60 s of
+# Zipf traffic from 8 connections. Fails when a request fails or the server's peak RSS goes above budget + base
+# (the server with the runtime, no model) + the largest model (docs/benchmarks.md, section 10). About 1.5 min.
+"$home/venv-oracle/bin/python" bench/many-models/generate.py --count 200 --out "$repo/bench/out/many-models-ci/repo"
+python3 bench/many-models/load.py --repo "$repo/bench/out/many-models-ci/repo" --budget-mb 128 --seconds 60 \
+  --out "$repo/bench/out/many-models-ci/run"
+
 # Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of every parser that takes outside bytes, 60 s per target,
 # replaying the committed seeds and regression inputs first (fuzz/run.sh; docs/fuzzing.md).
 bash fuzz/run.sh --seconds 60

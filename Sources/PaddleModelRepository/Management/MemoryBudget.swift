@@ -11,16 +11,23 @@ import Synchronization
 /// **Accounting.** Each version is measured at load: the growth of the process's resident set (RSS) from just before
 /// its predictors are created to just after its warm-up run, with loads running one at a time
 /// (``residentBytes()``). The engine allocates a version's weights, program, scope and oneDNN kernels during those
-/// steps, so the delta is that version's own memory. It is floored at the size of the version's files, because
-/// memory that a freed model left in the allocator may be reused without the RSS growing; the weights are
-/// resident whatever the allocator did. Requests running on other models meanwhile can add to a delta, which errs
+/// steps, so the delta is that version's own memory. It is floored at the calibrated estimate
+/// (``estimatedBytes(fileBytes:versions:)``), because memory that a freed model left in the allocator may be
+/// reused without the RSS growing, and a version loaded without warm-up allocates its first run's memory later. Requests running on other models meanwhile can add to a delta, which errs
 /// on the side of evicting early.
 ///
 /// **Estimate before a load.** A model that was measured before (then evicted) is estimated at its last
 /// measurement; one never loaded at ``estimatedBytes(fileBytes:versions:)``: its files' size times
 /// ``fileSizeFactor``, plus ``perVersionOverhead`` (both measured on the tiny models of `bench/many-models`; see
-/// `docs/benchmarks.md`). A load is admitted when the resident total plus its estimate fits the budget, so the
-/// budget is exceeded by at most one model's error of estimate.
+/// `docs/benchmarks.md`). A load is admitted when the resident total plus its estimate fits the budget.
+///
+/// **The process's real memory.** The accounting alone does not bound the process: a model's first runs, the
+/// engine's per-thread state and memory the allocator has not returned yet all add to the RSS without being in any
+/// version's measurement (`docs/benchmarks.md`, section 10). So, when versions are measured by RSS, an on-demand
+/// load is also held to the RSS itself: the allocator's free memory is returned, and idle models are evicted until
+/// the RSS above ``baseBytes`` (the server with the runtime loaded and no model, taken at the first load) plus the
+/// load's estimate and the largest transient peak a load has shown (``loadPeakBytes``) fit the budget
+/// (``admits(_:residentNow:)``). Loads run one at a time, so the RSS stays under base + budget + one model's error.
 ///
 /// Thread-safe: one lock, never held across an `await`.
 public final class MemoryBudget: Sendable {
@@ -39,6 +46,10 @@ public final class MemoryBudget: Sendable {
         var tick: UInt64 = 0
         /// The last measurement of each model's versions, kept after an eviction as the next load's estimate.
         var measured: [String: Int] = [:]
+        /// The RSS of the server with the runtime loaded and no version, once a first load has shown it.
+        var base: Int?
+        /// The largest growth of the RSS above its level after a load that any load has shown while it ran.
+        var loadPeak = 0
     }
 
     private let state = Mutex(State())
@@ -57,10 +68,49 @@ public final class MemoryBudget: Sendable {
     }
 
     /// The bytes to account for a version whose files take `fileBytes`, given the RSS before its load and after
-    /// its warm-up: the RSS growth, floored at the files' size.
+    /// its warm-up: the RSS growth, floored at ``estimatedBytes(fileBytes:versions:)`` (the load's growth misses
+    /// the first run when `warmup` is off, and memory reused from freed models). The first load (no
+    /// ``baseBytes`` yet) is accounted at the estimate alone: its growth is mostly the runtime's start-up.
     func measured(fileBytes: Int, residentBefore: Int?, residentAfter: Int?) -> Int {
         guard measuresResidentSet, let residentBefore, let residentAfter else { return fileBytes }
-        return max(residentAfter - residentBefore, fileBytes)
+        let estimate = Self.estimatedBytes(fileBytes: fileBytes)
+        guard baseBytes != nil else { return estimate }
+        return max(residentAfter - residentBefore, estimate)
+    }
+
+    /// The RSS of the server with the engine's runtime loaded and no model version: the RSS after the first load
+    /// less that version's measurement (the first load maps and initialises the runtime, about 200 MiB); `nil`
+    /// before any load.
+    public var baseBytes: Int? { state.withLock { $0.base } }
+
+    /// The largest transient a load has shown: its peak RSS (`VmHWM`, reset before the load) above its RSS once
+    /// done. Counted in ``admits(_:residentNow:)`` so that a load's own peak stays within the budget.
+    public var loadPeakBytes: Int { state.withLock { $0.loadPeak } }
+
+    /// Records a finished load: the process's RSS `residentAfter` once its version is installed, the peak
+    /// `peakDuring` it reached meanwhile, and the `accounted` bytes of the version. The first call sets
+    /// ``baseBytes``.
+    func recordLoad(residentAfter: Int?, peakDuring: Int?, accounted: Int) {
+        guard measuresResidentSet, let residentAfter else { return }
+        state.withLock { state in
+            // The first load's peak includes the runtime's own start-up, which happens once.
+            guard state.base != nil else {
+                state.base = max(residentAfter - accounted, 0)
+                return
+            }
+            if let peakDuring { state.loadPeak = max(state.loadPeak, peakDuring - residentAfter) }
+        }
+    }
+
+    /// Whether a load expected to take `bytes` may start with the process at `residentNow` bytes of RSS: the
+    /// accounting fits (``fits(_:)``) and, once ``baseBytes`` is known and versions are measured by RSS, the RSS
+    /// above the base plus `bytes` and ``loadPeakBytes`` fits the budget too.
+    public func admits(_ bytes: Int, residentNow: Int?) -> Bool {
+        guard fits(bytes) else { return false }
+        guard let limitBytes, measuresResidentSet, let residentNow else { return true }
+        let (base, peak) = state.withLock { ($0.base, $0.loadPeak) }
+        guard let base else { return true }
+        return residentNow - base + bytes + peak <= limitBytes
     }
 
     /// The bytes the loaded versions take together.
@@ -129,6 +179,27 @@ public final class MemoryBudget: Sendable {
     }
 
     // MARK: Measuring
+
+    /// The process's peak resident set size in bytes since the last ``resetPeakResident()`` (`VmHWM` in
+    /// `/proc/self/status`), or `nil` where it cannot be read.
+    public static func peakResidentBytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count > 1, let kilobytes = Int(fields[1]) else { return nil }
+            return kilobytes << 10
+        }
+        return nil
+    }
+
+    /// Resets the kernel's peak RSS (`VmHWM`) to the current RSS (`5` to `/proc/self/clear_refs`), so that
+    /// ``peakResidentBytes()`` measures from now on. Returns whether the kernel took it.
+    @discardableResult
+    static func resetPeakResident() -> Bool {
+        guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
+        defer { try? handle.close() }
+        return (try? handle.write(contentsOf: Data("5".utf8))) != nil
+    }
 
     /// The process's resident set size in bytes (`/proc/self/statm`), or `nil` where it cannot be read.
     public static func residentBytes() -> Int? {

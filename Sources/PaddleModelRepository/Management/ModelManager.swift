@@ -356,15 +356,19 @@ public final class ModelManager: Sendable {
                 if let manifest = try ModelManifest.load(folder: path) { try manifest.verify(folder: path) }
                 return path
             }
+            if budget.measuresResidentSet { MemoryBudget.resetPeakResident() }
             let before = MemoryBudget.residentBytes()
             let instance = try await loader.load(model: name, version: version, path: path, modelFolder: modelFolder)
             let after = MemoryBudget.residentBytes()
+            let peak = budget.measuresResidentSet ? MemoryBudget.peakResidentBytes() : nil
             let files = try await BlockingWork.offload { MemoryBudget.fileBytes(folder: path) }
             // A version sharing another's weights adds only what its clones take: no floor at the files' size.
             let bytes = budget.measured(
                 fileBytes: instance.sharesWeights ? 0 : files, residentBefore: before, residentAfter: after)
             await model.install(version: version, instance: instance)
+            budget.recordLoad(residentAfter: after, peakDuring: peak, accounted: bytes)
             budget.admit(ModelKey(name: name, version: version), bytes: bytes)
+            memoryMetrics?.setBase(budget.baseBytes, loadPeak: budget.loadPeakBytes)
             memoryMetrics?.setMemory(model: name, version: version, bytes: bytes, total: budget.usedBytes)
             metrics?.recordLoad(model: name, version: version, success: true, reason: reason.rawValue)
             metrics?.setReady(model: name, version: version, true)
@@ -480,12 +484,17 @@ public final class ModelManager: Sendable {
         return result
     }
 
-    /// Evicts idle on-demand models, least recently used first, until `bytes` more fit the budget. Returns whether
-    /// they fit. Runs on the serial queue.
+    /// Evicts idle on-demand models, least recently used first, until `bytes` more fit the budget, both in the
+    /// accounting and in the process's RSS (``MemoryBudget/admits(_:residentNow:)``; the allocator's free memory is
+    /// returned before each look at the RSS). Returns whether they fit the accounting: when the RSS alone stays
+    /// above it with nothing left to evict (memory outside the models), the load goes ahead. Runs on the serial
+    /// queue, so no other load runs meanwhile.
     private func makeRoom(for bytes: Int, excluding name: String) async -> Bool {
-        while !budget.fits(bytes) {
+        let byResidentSet = budget.measuresResidentSet && budget.limitBytes != nil && budget.baseBytes != nil
+        if byResidentSet { MemoryBudget.returnFreedMemory() }
+        while !budget.admits(bytes, residentNow: byResidentSet ? MemoryBudget.residentBytes() : nil) {
             let victim = budget.leastRecentlyUsed(excluding: name).first { isEvictable($0) }
-            guard let victim, let model = self.model(victim) else { return false }
+            guard let victim, let model = self.model(victim) else { return budget.fits(bytes) }
             logger.info(
                 "evicting model to make room",
                 metadata: [

@@ -5,6 +5,8 @@ import Prometheus
 ///
 /// - `paddle_model_memory_bytes{model,version}`: a loaded version's measured memory (0 once unloaded);
 /// - `paddle_model_memory_used_bytes` and `paddle_model_memory_budget_bytes` (the budget, when there is one);
+/// - `paddle_model_memory_base_bytes` (the server's RSS with the runtime and no model, from the first load) and
+///   `paddle_model_memory_load_peak_bytes` (the largest transient of a load), which on-demand loads are held to;
 /// - `paddle_model_evictions_total`: idle on-demand models unloaded to make room;
 /// - `paddle_model_residency_total{result="hit|miss"}`: requests on a model that was loaded (hit) or had to wait
 ///   for an on-demand load (miss);
@@ -39,6 +41,20 @@ public struct MemoryMetrics: Sendable {
     func setBudget(_ bytes: Int) {
         registry.makeGauge(name: "paddle_model_memory_budget_bytes", help: "The memory budget of loaded models")
             .set(Double(bytes))
+    }
+
+    /// Publishes the server's RSS without models (``MemoryBudget/baseBytes``, once known) and the largest transient
+    /// of a load (``MemoryBudget/loadPeakBytes``).
+    func setBase(_ bytes: Int?, loadPeak: Int) {
+        guard let bytes else { return }
+        registry.makeGauge(
+            name: "paddle_model_memory_base_bytes",
+            help: "Server RSS with the engine runtime loaded and no model version (taken at the first load)"
+        ).set(Double(bytes))
+        registry.makeGauge(
+            name: "paddle_model_memory_load_peak_bytes",
+            help: "Largest transient RSS growth during one model load above the RSS after it"
+        ).set(Double(loadPeak))
     }
 
     /// Sets a version's measured memory (0 when unloaded) and the total.

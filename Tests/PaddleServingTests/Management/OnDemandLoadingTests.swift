@@ -38,10 +38,10 @@ import Testing
     /// A loaded server over `repo`. Weight sharing is off unless `sharing`: the test models are byte-identical
     /// copies of one MLP, which would otherwise share one family and take no memory of their own.
     static func makeServer(
-        _ repo: String, budgetMiB: Int? = nil, cache: String? = nil, sharing: Bool = false
+        _ repo: String, budgetMiB: Int? = nil, cache: String? = nil, sharing: Bool = false, byResidentSet: Bool = false
     ) async throws -> InferenceServer {
         var options = RepositoryOptions(memoryBudgetBytes: budgetMiB.map { $0 << 20 })
-        options.measuresResidentSet = false
+        options.measuresResidentSet = byResidentSet
         options.sharesWeights = sharing
         options.optimizationCache = cache.map { URL(fileURLWithPath: $0) }
         let repository = ModelRepository(root: repo, options: options, logger: ManagementFixtures.logger)
@@ -253,6 +253,41 @@ import Testing
                 largest = max(largest, budget.resident.values.max() ?? 0)
                 #expect(budget.usedBytes <= (35 << 20) + largest)
             }
+        }
+        await server.repository.shutdown()
+    }
+
+    /// The RSS-based accounting against the real engine: the base (server with the runtime, no model) comes from the
+    /// first load, each version is accounted at least at its calibrated estimate, the accounted total stays within
+    /// the budget, and the RSS gate refuses a load once the RSS above the base leaves no room. Other tests of this
+    /// process load models meanwhile, so only properties that their loads cannot break are checked (their memory
+    /// can only make the gate evict earlier, and a load with nothing left to evict goes ahead on the accounting).
+    @Test func budget_residentSet_baseFromFirstLoadAndEstimateFloor() async throws {
+        let repo = try Self.makeRepository(["a", "b", "c"])
+        let limit = 60 << 20
+        let server = try await Self.makeServer(repo, budgetMiB: limit >> 20, byResidentSet: true)
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            let budget = server.repository.memoryBudget!
+            #expect(budget.baseBytes == nil)
+            #expect(try await Self.infer(client, "a").status == .ok)
+            let base = try #require(budget.baseBytes)
+            let resident = try #require(MemoryBudget.residentBytes())
+            #expect(base > 0 && base < resident + limit)
+            for model in ["b", "c", "a"] {
+                #expect(try await Self.infer(client, model).status == .ok)
+                #expect(Self.isLoaded(server, model))
+                #expect(budget.usedBytes <= limit)
+                for (key, bytes) in budget.resident {
+                    let files = MemoryBudget.fileBytes(folder: "\(repo)/\(key.name)/\(key.version)")
+                    #expect(bytes >= MemoryBudget.estimatedBytes(fileBytes: files))
+                }
+            }
+            // Three models of about 23 MiB each do not fit 60 MiB: one was evicted.
+            #expect(budget.resident.count <= 2)
+            // The gate: no room once the RSS above the base fills the budget; room at the base itself.
+            #expect(!budget.admits(0, residentNow: base + limit + 1))
+            #expect(budget.admits(0, residentNow: base) == (budget.loadPeakBytes <= limit))
+            #expect(try await Self.metrics(client).contains("paddle_model_memory_base_bytes "))
         }
         await server.repository.shutdown()
     }
