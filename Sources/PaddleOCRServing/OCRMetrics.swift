@@ -1,7 +1,4 @@
-import KServeProtocol
-import PaddleModelRepository
 import PaddleOCR
-import PaddleServing
 import Prometheus
 
 /// The Prometheus collectors of `POST /v1/ocr`, registered with the server's registry (so `GET /metrics` shows
@@ -13,60 +10,35 @@ import Prometheus
 ///   (`total` = det + cls + rec, as in the response's `timings`);
 /// - `paddle_ocr_lines_total{kind="recognised|returned"}`: lines before and after the `filter`.
 struct OCRMetrics: Sendable {
-    let success: Counter
-    let rejected: Counter
-    let failed: Counter
-    let requestDuration: DurationHistogram
-    let decode: DurationHistogram
-    let detection: DurationHistogram
-    let classification: DurationHistogram
-    let recognition: DurationHistogram
-    let total: DurationHistogram
+    let route: RouteMetrics
     let recognisedLines: Counter
     let returnedLines: Counter
 
     init(registry: PrometheusCollectorRegistry) {
-        func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
-            MetricNameDescriptor(namespace: "paddle", metricName: metric, unitName: unit, helpText: help)
-        }
-        let requests = name("ocr_requests", "total", "OCR requests by outcome (success 2xx, rejected 4xx, failed 5xx)")
-        success = registry.makeCounter(descriptor: requests, labels: [("outcome", "success")])
-        rejected = registry.makeCounter(descriptor: requests, labels: [("outcome", "rejected")])
-        failed = registry.makeCounter(descriptor: requests, labels: [("outcome", "failed")])
-        requestDuration = registry.makeDurationHistogram(
-            descriptor: name("ocr_request_duration", "seconds", "Time from OCR request to response"), labels: [],
-            buckets: ServingMetrics.durationBuckets)
-        let stage = name("ocr_stage_duration", "seconds", "Time of each OCR pipeline stage per image")
-        func histogram(_ label: String) -> DurationHistogram {
-            registry.makeDurationHistogram(descriptor: stage, labels: [("stage", label)], buckets: ServingMetrics.durationBuckets)
-        }
-        decode = histogram("decode")
-        detection = histogram("det")
-        classification = histogram("cls")
-        recognition = histogram("rec")
-        total = histogram("total")
-        let lines = name("ocr_lines", "total", "Text lines recognised, and returned after the filter")
+        route = RouteMetrics(
+            registry: registry, route: "ocr",
+            requestsHelp: "OCR requests by outcome (success 2xx, rejected 4xx, failed 5xx)",
+            durationHelp: "Time from OCR request to response", stages: ["decode", "det", "cls", "rec", "total"],
+            stageHelp: "Time of each OCR pipeline stage per image")
+        let lines = RouteMetrics.name("ocr_lines", "total", "Text lines recognised, and returned after the filter")
         recognisedLines = registry.makeCounter(descriptor: lines, labels: [("kind", "recognised")])
         returnedLines = registry.makeCounter(descriptor: lines, labels: [("kind", "returned")])
     }
 
     /// Records a successful request.
     func recordSuccess(timings: OCRTimings, decode seconds: Double, recognised: Int, returned: Int, duration: Duration) {
-        success.increment()
-        requestDuration.record(duration)
-        decode.record(Self.duration(seconds))
-        detection.record(Self.duration(timings.detection))
-        classification.record(Self.duration(timings.classification))
-        recognition.record(Self.duration(timings.recognition))
-        total.record(Self.duration(timings.total))
+        route.recordSuccess(duration: duration)
+        route.record(stage: "decode", seconds: seconds)
+        route.record(stage: "det", seconds: timings.detection)
+        route.record(stage: "cls", seconds: timings.classification)
+        route.record(stage: "rec", seconds: timings.recognition)
+        route.record(stage: "total", seconds: timings.total)
         recognisedLines.increment(by: Int64(recognised))
         returnedLines.increment(by: Int64(returned))
     }
 
     /// Records a request answered with an error status.
     func recordFailure(status: Int) {
-        if status >= 500 { failed.increment() } else { rejected.increment() }
+        route.recordFailure(status: status)
     }
-
-    private static func duration(_ seconds: Double) -> Duration { .nanoseconds(Int64((seconds * 1e9).rounded())) }
 }

@@ -122,7 +122,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: "The most memory (MiB) the loaded models of --model-repository may take: models load on demand when they do not all fit, and idle ones are evicted least recently used first.")
+        help: "The most memory (MiB) the loaded models may take (of --model-repository, --model or the default models): models load on demand when they do not all fit, and idle ones are evicted least recently used first.")
     var memoryBudgetMb: Int?
 
     /// The values of the options left unset, with their defaults.
@@ -154,7 +154,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let memoryBudgetMb {
             guard memoryBudgetMb >= 1 else { throw ValidationError("--memory-budget-mb must be at least 1") }
-            guard modelRepository != nil else { throw ValidationError("--memory-budget-mb needs --model-repository") }
         }
     }
 

@@ -73,23 +73,47 @@ public final class PredictorPool: Sendable {
     ///
     /// - Throws: ``PaddleError/Code/invalidArgument`` for a size below 1 or a negative queue capacity or
     ///   timeout; otherwise what ``Predictor/init(config:onStateChange:)`` and ``Predictor/clone()`` throw.
-    public init(config: Config, options: Options = Options()) throws(PaddleError) {
+    public convenience init(config: Config, options: Options = Options()) throws(PaddleError) {
         try Self.check(options)
         let first = try Predictor(config: config)
-        var predictors = [first]
+        try self.init(options: options, model: first) { index throws(PaddleError) in
+            if index == 0 { return first }
+            return options.independentPredictors ? try Predictor(config: config) : try first.clone()
+        }
+    }
+
+    /// A pool of `options.size` clones of `template`, which the caller keeps (and may clone again for other pools).
+    ///
+    /// For ProgramDesc (`.pdmodel`) models every clone shares the template's weights, so pools made this way from
+    /// one template (for example two versions or models whose files are byte-identical) hold the weights once.
+    /// ``Options/independentPredictors`` does not apply. The template may be used on one thread only, like any
+    /// ``Predictor``; cloning it is safe from that thread.
+    ///
+    /// - Throws: ``PaddleError/Code/invalidArgument`` for a size below 1 or a negative queue capacity or timeout;
+    ///   otherwise what ``Predictor/clone()`` throws.
+    public convenience init(template: Predictor, options: Options = Options()) throws(PaddleError) {
+        try Self.check(options)
+        try self.init(options: options, model: template) { _ throws(PaddleError) in try template.clone() }
+    }
+
+    /// The pool's one set-up: makes predictor `0..<options.size` with `make` (destroying those made if one fails),
+    /// takes the config, inputs, outputs and cache outcome from `model`, and starts one thread per predictor.
+    /// `options` are already checked.
+    private init(
+        options: Options, model: Predictor, make: (Int) throws(PaddleError) -> Predictor
+    ) throws(PaddleError) {
+        var predictors: [Predictor] = []
         do throws(PaddleError) {
-            for _ in 1..<options.size {
-                predictors.append(options.independentPredictors ? try Predictor(config: config) : try first.clone())
-            }
+            for index in 0..<options.size { predictors.append(try make(index)) }
         } catch {
             for predictor in predictors.reversed() { predictor.destroy() }
             throw error
         }
-        self.config = config
-        self.inputs = first.inputs
-        self.outputs = first.outputs
+        self.config = model.config
+        self.inputs = model.inputs
+        self.outputs = model.outputs
         self.options = options
-        self.optimizationCacheOutcome = first.optimizationCacheOutcome
+        self.optimizationCacheOutcome = model.optimizationCacheOutcome
         core = PoolCore(size: options.size, capacity: options.queueCapacity)
         let handoffs = predictors.map(PredictorHandoff.init)
         predictors.removeAll()
@@ -109,37 +133,6 @@ public final class PredictorPool: Sendable {
         }
         if let timeout = options.defaultTimeout, timeout <= .zero {
             throw PaddleError(.invalidArgument, "the default timeout must be positive, \(timeout) given")
-        }
-    }
-
-    /// A pool of `options.size` clones of `template`, which the caller keeps (and may clone again for other pools).
-    ///
-    /// For ProgramDesc (`.pdmodel`) models every clone shares the template's weights, so pools made this way from
-    /// one template (for example two versions or models whose files are byte-identical) hold the weights once.
-    /// ``Options/independentPredictors`` does not apply. The template may be used on one thread only, like any
-    /// ``Predictor``; cloning it is safe from that thread.
-    ///
-    /// - Throws: ``PaddleError/Code/invalidArgument`` for a size below 1 or a negative queue capacity or timeout;
-    ///   otherwise what ``Predictor/clone()`` throws.
-    public init(template: Predictor, options: Options = Options()) throws(PaddleError) {
-        try Self.check(options)
-        var predictors: [Predictor] = []
-        do throws(PaddleError) {
-            for _ in 0..<options.size { predictors.append(try template.clone()) }
-        } catch {
-            for predictor in predictors.reversed() { predictor.destroy() }
-            throw error
-        }
-        self.config = template.config
-        self.inputs = template.inputs
-        self.outputs = template.outputs
-        self.options = options
-        self.optimizationCacheOutcome = template.optimizationCacheOutcome
-        core = PoolCore(size: options.size, capacity: options.queueCapacity)
-        let handoffs = predictors.map(PredictorHandoff.init)
-        predictors.removeAll()
-        for (index, handoff) in handoffs.enumerated() {
-            core.startWorker(index: index, handoff: handoff, label: "paddle-pool")
         }
     }
 

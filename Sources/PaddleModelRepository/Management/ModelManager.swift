@@ -6,12 +6,13 @@ import Logging
 import PaddleInference
 import Synchronization
 
-/// The models of a repository folder, each with its served versions: loads them by version policy, routes
-/// requests over them, and reloads them on change without failing a request.
+/// The models of a repository folder or of explicit specs, each with its served versions: loads them by version
+/// policy, routes requests over them, and reloads them on change without failing a request.
 ///
-/// Layout: `<root>/<model>/<version>/` (a model in any format the engine reads, plus an optional
+/// Layout of a folder: `<root>/<model>/<version>/` (a model in any format the engine reads, plus an optional
 /// ``ModelManifest`` `SHA256SUMS`), and `<root>/<model>/config.yaml` with the loader's keys and
-/// ``ManagementSettings`` (`version_policy`, `routing`).
+/// ``ManagementSettings`` (`version_policy`, `routing`). Explicit specs (`serve --model PATH`) give the versions'
+/// paths and the configuration themselves: every version is served, and nothing is watched or reloaded from disk.
 ///
 /// - **Loading** a version resolves its folder through ``RepositoryPaths`` (no traversal, no link leaving the
 ///   repository), verifies the manifest if there is one, and has the `ModelLoader` build and warm it
@@ -58,8 +59,8 @@ public final class ModelManager: Sendable {
         var waiting = 0
     }
 
-    /// The repository folder and its checked paths.
-    public let paths: RepositoryPaths
+    /// Where the models, their versions and configurations come from.
+    let source: RepositorySource
     let loader: ModelLoader
     /// Load, routing and readiness metrics, if any.
     public let metrics: ManagementMetrics?
@@ -77,10 +78,10 @@ public final class ModelManager: Sendable {
     private let queue = AsyncSerialQueue()
 
     init(
-        paths: RepositoryPaths, loader: ModelLoader, options: RepositoryOptions = RepositoryOptions(),
+        source: RepositorySource, loader: ModelLoader, options: RepositoryOptions = RepositoryOptions(),
         metrics: ManagementMetrics? = nil, memoryMetrics: MemoryMetrics? = nil, logger: Logger
     ) {
-        self.paths = paths
+        self.source = source
         self.loader = loader
         self.options = options
         self.budget = MemoryBudget(limitBytes: options.memoryBudgetBytes, measuresResidentSet: options.measuresResidentSet)
@@ -98,7 +99,7 @@ public final class ModelManager: Sendable {
 
     // MARK: Loading
 
-    /// Loads every eager model folder of the repository and lists the on-demand ones (failures are recorded and
+    /// Loads every eager model of the repository and lists the on-demand ones (failures are recorded and
     /// logged, not thrown).
     ///
     /// With a memory budget, models whose `config.yaml` gives no `load` mode are on-demand when the estimates
@@ -109,9 +110,9 @@ public final class ModelManager: Sendable {
         if let limit = budget.limitBytes {
             var total = 0
             for name in names {
-                guard let folder = try? paths.modelFolder(name) else { continue }
-                if (try? ModelConfiguration.load(directory: folder))?.load == .onDemand { continue }
-                total += estimatedBytes(model: name, folder: folder)
+                guard let location = try? source.locate(name) else { continue }
+                if source.configuration(location)?.load == .onDemand { continue }
+                total += estimatedBytes(model: name, location: location)
             }
             let mode: ModelConfiguration.LoadMode = total > limit ? .onDemand : .eager
             defaultMode.withLock { $0 = mode }
@@ -135,16 +136,16 @@ public final class ModelManager: Sendable {
     /// Loads model `name`, or loads its versions again and swaps them in (the repository API's load).
     ///
     /// - Throws: `ServingError` 400 for an invalid name, a link leaving the repository, an invalid config or
-    ///   no version able to serve; 404 when there is no such model folder.
+    ///   no version able to serve; 404 when there is no such model.
     public func load(model name: String) async throws(ServingError) {
-        try RepositoryPaths.validateModelName(name)
+        try source.validate(name: name)
         let result = await queue.run { [self] in
             entries.withLock {
                 $0[name]?.unloadedByRequest = false
                 $0[name]?.loadedByRequest = true
             }
-            if let folder = try? paths.modelFolder(name) {
-                _ = await makeRoom(for: estimatedBytes(model: name, folder: folder), excluding: name)
+            if let location = try? source.locate(name) {
+                _ = await makeRoom(for: estimatedBytes(model: name, location: location), excluding: name)
             }
             let result = await reconcile(name, reload: [], reloadAll: true, configChanged: false, force: true)
             // A model new to the manager gets its entry in `reconcile`: pin it now.
@@ -158,7 +159,7 @@ public final class ModelManager: Sendable {
     ///
     /// - Throws: `ServingError` 400 for an invalid name, 404 for an unknown model.
     public func unload(model name: String) async throws(ServingError) {
-        try RepositoryPaths.validateModelName(name)
+        try source.validate(name: name)
         guard let entry = entries.withLock({ $0[name] }) else { throw .notFound("unknown model '\(name)'") }
         await queue.run { [self] in
             entries.withLock {
@@ -213,7 +214,7 @@ public final class ModelManager: Sendable {
         }
     }
 
-    /// Brings model `name` in line with its folder. Runs on the serial queue.
+    /// Brings model `name` in line with its folder or spec. Runs on the serial queue.
     ///
     /// An on-demand model that is not loaded only has its settings updated, unless `force` (its first request, or
     /// the repository API) asks for the load.
@@ -221,9 +222,9 @@ public final class ModelManager: Sendable {
         _ name: String, reload: Set<Int>, reloadAll: Bool, configChanged: Bool, force: Bool,
         reason: LoadReason = .eager
     ) async -> Result<Void, ServingError> {
-        let folder: String
+        let location: RepositorySource.Location
         do {
-            folder = try paths.modelFolder(name)
+            location = try source.locate(name)
             refused.withLock { $0[name] = nil }
         } catch {
             refused.withLock { $0[name] = error.status == .notFound ? nil : error.message }
@@ -239,13 +240,15 @@ public final class ModelManager: Sendable {
         // Settings: a broken config leaves the previous one in force, routing and limits included.
         var configError: String?
         var loaded: ManagementSettings?
-        do { loaded = try ManagementSettings.load(directory: folder) } catch { configError = error.message }
-        let loaderConfiguration = loaded == nil ? nil : try? ModelConfiguration.load(directory: folder)
+        do { loaded = try source.settings(location) } catch { configError = error.message }
+        let loaderConfiguration = loaded == nil ? nil : source.configuration(location)
         var reload = reload
         if configChanged, !reloadAll, loaded != nil, let existing = entries.withLock({ $0[name]?.model }) {
             let instances = existing.readyVersions.compactMap { existing.peek(version: $0) }
             do {
-                if try loader.configurationChanged(model: name, modelFolder: folder, instances: instances) == .reload {
+                if try source.configurationChanged(model: name, location: location, instances: instances, loader: loader)
+                    == .reload
+                {
                     reload.formUnion(existing.readyVersions)
                 } else {
                     logger.info("model configuration applied in place", metadata: ["model": "\(name)"])
@@ -298,7 +301,7 @@ public final class ModelManager: Sendable {
                 metadata: ["model": "\(name)", "error": "\(configError)"])
         }
 
-        let available = Self.availableVersions(folder)
+        let available = source.versions(location).map(\.version)
         let selected = entry.settings.resolvedPolicy.select(from: available)
         let servingBefore = Set(entry.model.readyVersions)
         if !force, mode(of: entry) == .onDemand, servingBefore.isEmpty {
@@ -315,7 +318,7 @@ public final class ModelManager: Sendable {
                 continue
             }
             await loadVersion(
-                entry.model, name: name, version: version, modelFolder: folder,
+                entry.model, name: name, version: version, location: location,
                 reason: servingBefore.contains(version) ? .reload : reason)
         }
         // Versions whose folder is gone are unloaded; versions no longer selected once a selected one serves.
@@ -344,24 +347,24 @@ public final class ModelManager: Sendable {
     /// Loads, verifies, measures (``MemoryBudget``) and installs one version; a failure keeps the previous instance
     /// serving.
     private func loadVersion(
-        _ model: VersionedModel<Instance>, name: String, version: Int, modelFolder: String, reason: LoadReason
+        _ model: VersionedModel<Instance>, name: String, version: Int, location: RepositorySource.Location,
+        reason: LoadReason
     ) async {
         model.beginLoading(version: version)
         let start = ContinuousClock.now
         logger.info("loading model version", metadata: ["model": "\(name)", "version": "\(version)"])
         do {
-            let paths = self.paths
+            let source = self.source
             let path = try await BlockingWork.offload { () throws -> String in
-                let path = try paths.versionFolder(model: name, version: version)
-                if let manifest = try ModelManifest.load(folder: path) { try manifest.verify(folder: path) }
-                return path
+                try source.versionPath(model: name, version: version, location: location)
             }
             if budget.measuresResidentSet { MemoryBudget.resetPeakResident() }
             let before = MemoryBudget.residentBytes()
-            let instance = try await loader.load(model: name, version: version, path: path, modelFolder: modelFolder)
+            let instance = try await source.load(
+                model: name, version: version, path: path, location: location, loader: loader)
             let after = MemoryBudget.residentBytes()
             let peak = budget.measuresResidentSet ? MemoryBudget.peakResidentBytes() : nil
-            let files = try await BlockingWork.offload { MemoryBudget.fileBytes(folder: path) }
+            let files = try await BlockingWork.offload { RepositorySource.fileBytes(path: path) }
             // A version sharing another's weights adds only what its clones take: no floor at the files' size.
             let bytes = budget.measured(
                 fileBytes: instance.sharesWeights ? 0 : files, residentBefore: before, residentAfter: after)
@@ -465,10 +468,10 @@ public final class ModelManager: Sendable {
         guard let entry = entries.withLock({ $0[name] }) else { return .failure(.notFound("unknown model '\(name)'")) }
         if entry.unloadedByRequest { return .failure(.unavailable("model '\(name)' was unloaded through the repository API")) }
         if entry.model.isReady() { return .success(()) }
-        guard let folder = try? paths.modelFolder(name) else {
+        guard let location = try? source.locate(name) else {
             return .failure(.notFound("no model folder for '\(name)' in the repository"))
         }
-        let needed = estimatedBytes(model: name, folder: folder)
+        let needed = estimatedBytes(model: name, location: location)
         if !(await makeRoom(for: needed, excluding: name)) {
             let limit = budget.limitBytes ?? 0
             return .failure(
@@ -520,11 +523,11 @@ public final class ModelManager: Sendable {
     }
 
     /// The memory a load of `name` is expected to take (see ``MemoryBudget/expectedBytes(model:fileBytes:versions:)``).
-    private func estimatedBytes(model name: String, folder: String) -> Int {
-        let settings = (try? ManagementSettings.load(directory: folder)) ?? ManagementSettings()
-        let available = RepositoryPaths.versionFolders(in: folder)
+    private func estimatedBytes(model name: String, location: RepositorySource.Location) -> Int {
+        let settings = (try? source.settings(location)) ?? ManagementSettings()
+        let available = source.versions(location, detected: false)
         let selected = Set(settings.resolvedPolicy.select(from: available.map(\.version)))
-        let files = available.filter { selected.contains($0.version) }.map { MemoryBudget.fileBytes(folder: $0.path) }
+        let files = available.filter { selected.contains($0.version) }.map { RepositorySource.fileBytes(path: $0.path) }
         return budget.expectedBytes(model: name, fileBytes: files.reduce(0, +), versions: files.count)
     }
 
@@ -589,7 +592,7 @@ public final class ModelManager: Sendable {
         entries.withLock { $0.values.map(\.model) }.contains { $0.status().contains { $0.state == .loading } }
     }
 
-    /// The repository index: every model folder and every version loaded or tried, sorted.
+    /// The repository index: every model listed and every version loaded or tried, sorted.
     public func index() -> [RepositoryIndexRow] {
         let known = entries.withLock { $0 }
         let refused = self.refused.withLock { $0 }
@@ -626,14 +629,9 @@ public final class ModelManager: Sendable {
 
     // MARK: Helpers
 
-    /// The valid model folder names of the repository.
+    /// The models the source lists: the repository's valid model folder names, or the specs' names.
     func modelNames() -> [String] {
-        RepositoryPaths.modelFolders(in: paths.root).filter { (try? RepositoryPaths.validateModelName($0)) != nil }
-    }
-
-    /// The versions in `folder` whose folder holds a model layout.
-    static func availableVersions(_ folder: String) -> [Int] {
-        RepositoryPaths.versionFolders(in: folder).filter { (try? ModelSource.detect(path: $0.path)) != nil }.map(\.version)
+        source.modelNames()
     }
 
     static func reason(_ error: any Error) -> String {

@@ -7,16 +7,18 @@ import Synchronization
 
 /// The models a server knows, each version with its lifecycle state, and the loaded instances.
 ///
-/// Two sources:
-/// - a repository folder laid out as `<root>/<model>/<version>/` (see the README's "Model repository"), managed
-///   by a ``ModelManager``: version policies, A/B routing, SHA-256 manifests, hot reload from a
-///   ``RepositoryWatcher`` (``watch(options:)``), and names and links checked against the folder;
-/// - explicit ``ModelSpec``s (as `serve --model PATH` makes), loaded as given.
+/// Two sources, one ``ModelManager`` over either:
+/// - a repository folder laid out as `<root>/<model>/<version>/` (see the README's "Model repository"): version
+///   policies, A/B routing, SHA-256 manifests, hot reload from a ``RepositoryWatcher`` (``watch(options:)``), and
+///   names and links checked against the folder;
+/// - explicit ``ModelSpec``s (as `serve --model PATH` makes): every version of a spec is served with the spec's
+///   configuration, and nothing is watched or reloaded from disk.
 ///
-/// Either way every version lives in a ``VersionedModel``: a request holds a ``ModelLease`` on the version it
-/// runs on, a reload swaps in the new instance atomically, and an old instance is released only after its
-/// in-flight requests finish. State is kept per ``ModelKey`` (name, version) and moves through ``ModelState``:
-/// loading → ready or failed; unloading → unloaded.
+/// Either way the memory budget and the load modes (`load: on_demand|eager`, ``RepositoryOptions``) apply, and
+/// every version lives in a ``VersionedModel``: a request holds a ``ModelLease`` on the version it runs on, a
+/// reload swaps in the new instance atomically, and an old instance is released only after its in-flight requests
+/// finish. State is kept per ``ModelKey`` (name, version) and moves through ``ModelState``: loading → ready or
+/// failed; unloading → unloaded.
 ///
 /// Thread-safe: lookups take one lock; loads run the engine's blocking work on Dispatch threads, one at a time.
 public final class ModelRepository: Sendable {
@@ -42,13 +44,9 @@ public final class ModelRepository: Sendable {
     /// The Prometheus metrics of every model, in one registry.
     public let metrics: ServingMetrics
     let logger: Logger
-    let loader: ModelLoader
-    /// The folder's manager (`nil` for explicit specs, or when the folder does not exist).
-    let manager: ModelManager?
+    /// The manager of the folder's or the specs' models.
+    let manager: ModelManager
     private let watcherBaseline: Mutex<RepositoryWatcher?>
-    private let specs: [String: ModelSpec]
-    private let fixed: [String: VersionedModel<ModelInstance>]
-    private let fixedQueue = AsyncSerialQueue()
     private let loadingAll = Atomic<Bool>(false)
 
     /// A repository over the folder `root`; nothing is loaded until ``loadAll()``.
@@ -60,9 +58,34 @@ public final class ModelRepository: Sendable {
     ///   - options: The optimized-program cache, memory budget and load wait of every model.
     ///   - metrics: Where the repository's and its models' metrics are recorded.
     ///   - logger: The repository's logger.
-    public init(
+    public convenience init(
         root: String, trustedRoots: [String] = [], options: RepositoryOptions = RepositoryOptions(),
         metrics: ServingMetrics = ServingMetrics(), logger: Logger = Logger(label: "paddle.serving")
+    ) {
+        let paths = try? RepositoryPaths(root: root, trustedRoots: trustedRoots)
+        self.init(
+            root: root, source: .folder(root: root, paths: paths), options: options, metrics: metrics, logger: logger)
+    }
+
+    /// A repository of explicit models, loaded as given by ``loadAll()``.
+    ///
+    /// - Parameters:
+    ///   - models: The models and their versions' folders.
+    ///   - options: The optimized-program cache, memory budget and load wait of every model (as for a folder: a
+    ///     model whose configuration says `load: on_demand`, or every model when they do not fit the budget, loads
+    ///     on its first request).
+    ///   - metrics: Where the repository's and its models' metrics are recorded.
+    ///   - logger: The repository's logger.
+    public convenience init(
+        models: [ModelSpec], options: RepositoryOptions = RepositoryOptions(), metrics: ServingMetrics = ServingMetrics(),
+        logger: Logger = Logger(label: "paddle.serving")
+    ) {
+        let specs = Dictionary(models.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        self.init(root: nil, source: .specs(specs), options: options, metrics: metrics, logger: logger)
+    }
+
+    private init(
+        root: String?, source: RepositorySource, options: RepositoryOptions, metrics: ServingMetrics, logger: Logger
     ) {
         self.root = root
         self.metrics = metrics
@@ -71,41 +94,10 @@ public final class ModelRepository: Sendable {
         let loader = ModelLoader(
             metrics: metrics, memoryMetrics: memoryMetrics, optimizationCache: options.optimizationCache,
             sharedWeights: options.sharesWeights ? SharedWeights() : nil, logger: logger)
-        self.loader = loader
-        manager = (try? RepositoryPaths(root: root, trustedRoots: trustedRoots)).map {
-            ModelManager(
-                paths: $0, loader: loader, options: options, metrics: ManagementMetrics(registry: metrics.registry),
-                memoryMetrics: memoryMetrics, logger: logger)
-        }
+        manager = ModelManager(
+            source: source, loader: loader, options: options, metrics: ManagementMetrics(registry: metrics.registry),
+            memoryMetrics: memoryMetrics, logger: logger)
         watcherBaseline = Mutex(nil)
-        specs = [:]
-        fixed = [:]
-    }
-
-    /// A repository of explicit models, loaded as given by ``loadAll()``.
-    ///
-    /// - Parameters:
-    ///   - models: The models and their versions' folders.
-    ///   - options: The optimized-program cache of every model (the memory budget and on-demand loading apply to
-    ///     repository folders only).
-    ///   - metrics: Where the repository's and its models' metrics are recorded.
-    ///   - logger: The repository's logger.
-    public init(
-        models: [ModelSpec], options: RepositoryOptions = RepositoryOptions(), metrics: ServingMetrics = ServingMetrics(),
-        logger: Logger = Logger(label: "paddle.serving")
-    ) {
-        self.root = nil
-        self.metrics = metrics
-        self.logger = logger
-        let loader = ModelLoader(
-            metrics: metrics, memoryMetrics: MemoryMetrics(registry: metrics.registry),
-            optimizationCache: options.optimizationCache,
-            sharedWeights: options.sharesWeights ? SharedWeights() : nil, logger: logger)
-        self.loader = loader
-        manager = nil
-        watcherBaseline = Mutex(nil)
-        specs = Dictionary(models.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
-        fixed = specs.mapValues { spec in VersionedModel(name: spec.name) { await loader.release($0) } }
     }
 
     // MARK: Loading
@@ -116,16 +108,14 @@ public final class ModelRepository: Sendable {
     public func loadAll() async throws(ServingError) {
         loadingAll.store(true, ordering: .releasing)
         defer { loadingAll.store(false, ordering: .releasing) }
-        if let root {
-            guard let manager else { throw .badRequest("cannot read the model repository \(root)") }
+        try manager.source.checkReadable()
+        if let paths = manager.source.paths {
             // Changes from now on are news to the watcher, even those made while loading.
-            let watcher = RepositoryWatcher(root: manager.paths.root)
+            let watcher = RepositoryWatcher(root: paths.root)
             watcher.baseline()
             watcherBaseline.withLock { $0 = watcher }
-            await manager.loadAll()
-            return
         }
-        for name in specs.keys.sorted() { try? await load(name: name) }
+        await manager.loadAll()
     }
 
     /// Loads (or reloads, swapping each version in once it has loaded and warmed up) the model `name`.
@@ -133,80 +123,39 @@ public final class ModelRepository: Sendable {
     /// - Throws: `ServingError` 400 for an invalid name or when no version could be loaded, 404 for an
     ///   unknown model.
     public func load(name: String) async throws(ServingError) {
-        if root != nil {
-            guard let manager else { throw .notFound("no model named '\(name)' in the repository") }
-            try await manager.load(model: name)
-            return
-        }
-        guard let spec = specs[name], let model = fixed[name] else {
-            throw .notFound("no model named '\(name)' in the repository")
-        }
-        let loader = self.loader
-        let logger = self.logger
-        await fixedQueue.run {
-            for (version, path) in spec.versions.sorted(by: { $0.key < $1.key }) {
-                model.beginLoading(version: version)
-                logger.info("loading model", metadata: ["model": "\(name)", "version": "\(version)", "path": "\(path)"])
-                do {
-                    let instance = try await loader.load(
-                        key: ModelKey(name: name, version: version), path: path, configuration: spec.configuration)
-                    await model.install(version: version, instance: instance)
-                    logger.info("model ready", metadata: ["model": "\(name)", "version": "\(version)"])
-                } catch {
-                    let reason = ModelManager.reason(error)
-                    model.fail(version: version, reason: reason)
-                    logger.error(
-                        "model failed to load", metadata: ["model": "\(name)", "version": "\(version)", "error": "\(reason)"])
-                }
-            }
-        }
-        if !model.isReady() {
-            let reasons = model.status().map(\.reason).filter { !$0.isEmpty }
-            throw .badRequest("failed to load model '\(name)': \(reasons.joined(separator: "; "))")
-        }
+        try await manager.load(model: name)
     }
 
     /// Unloads every version of `name`: no new requests, in-flight requests finish, then the versions are released.
     ///
     /// - Throws: `ServingError` 404 for an unknown model.
     public func unload(name: String) async throws(ServingError) {
-        if root != nil {
-            guard let manager else { throw .notFound("no model named '\(name)' in the repository") }
-            try await manager.unload(model: name)
-            return
-        }
-        guard let model = fixed[name] else { throw .notFound("no model named '\(name)' in the repository") }
-        await fixedQueue.run { await model.unloadAll() }
-        logger.info("model unloaded", metadata: ["model": "\(name)"])
+        try await manager.unload(model: name)
     }
 
     /// Unloads everything (at shutdown).
     public func shutdown() async {
-        await manager?.shutdown()
-        for model in fixed.values { await model.unloadAll() }
+        await manager.shutdown()
     }
 
     /// Watches the repository folder and applies settled changes (new, changed and removed versions, config
     /// edits) until the task is cancelled. Does nothing for explicit specs.
     public func watch(options: RepositoryWatcher.Options = .init()) async {
-        guard let manager else { return }
-        let watcher = RepositoryWatcher(root: manager.paths.root, options: options)
+        guard let paths = manager.source.paths else { return }
+        let watcher = RepositoryWatcher(root: paths.root, options: options)
         if let baseline = watcherBaseline.withLock({ $0 }), baseline.options.marker == options.marker {
             watcher.adoptBaseline(of: baseline)
         } else {
             watcher.baseline()
         }
+        let manager = self.manager
         await watcher.run { changes in await manager.apply(changes) }
     }
 
     // MARK: Lookup
 
     private func versioned(_ name: String) -> VersionedModel<ModelInstance>? {
-        manager?.model(name) ?? fixed[name]
-    }
-
-    private var allModels: [VersionedModel<ModelInstance>] {
-        Array((manager?.models ?? [:]).values) + Array(fixed.values)
+        manager.model(name)
     }
 
     /// Takes a lease on the version that serves one request: the pinned `version` (from the URL), else the
@@ -217,16 +166,13 @@ public final class ModelRepository: Sendable {
     public func lease(name: String, version: String?, headers: HTTPFields = [:]) throws(ServingError)
         -> ModelLease<ModelInstance>
     {
-        if let manager { return try manager.lease(model: name, pathVersion: version, headers: headers) }
-        guard let model = fixed[name] else { throw .notFound("unknown model '\(name)'") }
-        let requested = version ?? headers[.modelVersion]
-        return try model.lease(version: try RepositoryPaths.requestedVersion(requested, model: name), stickyKey: nil)
+        try manager.lease(model: name, pathVersion: version, headers: headers)
     }
 
     /// Whether a request on `name` must wait for an on-demand load (then take its lease with
     /// ``leaseLoading(name:version:headers:)``). Cheap: one lock.
     public func needsLoad(name: String, version: String?, headers: HTTPFields = [:]) -> Bool {
-        manager?.needsLoad(model: name, version: version ?? headers[.modelVersion]) ?? false
+        manager.needsLoad(model: name, version: version ?? headers[.modelVersion])
     }
 
     /// ``lease(name:version:headers:)`` after the on-demand load of `name` that the request needs (started by it,
@@ -237,14 +183,13 @@ public final class ModelRepository: Sendable {
     public func leaseLoading(name: String, version: String?, headers: HTTPFields = [:]) async throws(ServingError)
         -> ModelLease<ModelInstance>
     {
-        guard let manager else { return try lease(name: name, version: version, headers: headers) }
         let stickyKey = manager.stickyHeader(model: name).flatMap { HTTPField.Name($0) }.flatMap { headers[$0] }
         return try await manager.leaseLoading(
             model: name, version: version ?? headers[.modelVersion], stickyKey: stickyKey)
     }
 
-    /// The memory budget and what the loaded versions take (the folder's; `nil` for explicit models).
-    public var memoryBudget: MemoryBudget? { manager?.budget }
+    /// The memory budget and what the loaded versions take (never `nil`: the folder's or the explicit models').
+    public var memoryBudget: MemoryBudget? { manager.budget }
 
     /// The ready instance of `name` at `version` (the highest ready version when `nil`), for metadata.
     ///
@@ -270,19 +215,12 @@ public final class ModelRepository: Sendable {
 
     /// The state of every known model version, sorted by name and version.
     public func index() -> [RepositoryIndexRow] {
-        if let manager {
-            return manager.index()
-        }
-        return fixed.sorted { $0.key < $1.key }.flatMap { name, model -> [RepositoryIndexRow] in
-            let statuses = model.status()
-            if statuses.isEmpty { return [RepositoryIndexRow(name: name, version: nil, state: .unloaded, reason: "")] }
-            return statuses.map { RepositoryIndexRow(name: name, version: $0.version, state: $0.state, reason: $0.reason) }
-        }
+        manager.index()
     }
 
     /// Every ready instance, sorted by name and version.
     public func readyInstances() -> [ModelInstance] {
-        allModels.flatMap { model in model.readyVersions.compactMap { model.peek(version: $0) } }
+        manager.models.values.flatMap { model in model.readyVersions.compactMap { model.peek(version: $0) } }
             .sorted { ($0.key.name, $0.key.version) < ($1.key.name, $1.key.version) }
     }
 

@@ -38,6 +38,14 @@ enum ProcFile {
         return count
     }
 
+    /// The rest of the line of `/proc/stat` that starts with `key` and a space (`cpu` for the time of all cores,
+    /// `btime` for the boot time), or `nil` when there is none (not Linux).
+    static func systemStat(_ key: String) -> Substring? {
+        guard let text = text(of: "/proc/stat") else { return nil }
+        let prefix = key + " "
+        return text.split(separator: "\n").first { $0.hasPrefix(prefix) }?.dropFirst(prefix.count)
+    }
+
     /// The fields of `/proc/self/stat` after the command name, so that index 0 is field 3 (`state`) of proc(5).
     static func selfStatFields() -> [Substring]? {
         guard let text = text(of: "/proc/self/stat"), let close = text.lastIndex(of: ")") else { return nil }

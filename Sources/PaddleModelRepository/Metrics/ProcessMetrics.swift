@@ -31,16 +31,12 @@ public final class ProcessMetrics: Sendable {
     public init() {
         cpuSeconds = registry.makeCounter(
             name: "process_cpu_seconds_total", labels: [], help: "Total user and system CPU time spent in seconds.")
-        residentMemory = registry.makeGauge(
-            name: "process_resident_memory_bytes", labels: [], help: "Resident memory size in bytes.")
-        virtualMemory = registry.makeGauge(
-            name: "process_virtual_memory_bytes", labels: [], help: "Virtual memory size in bytes.")
-        openFDs = registry.makeGauge(name: "process_open_fds", labels: [], help: "Number of open file descriptors.")
-        maxFDs = registry.makeGauge(
-            name: "process_max_fds", labels: [], help: "Maximum number of open file descriptors.")
+        residentMemory = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
+        virtualMemory = registry.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
+        openFDs = registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.")
+        maxFDs = registry.makeGauge(name: "process_max_fds", help: "Maximum number of open file descriptors.")
         startTime = registry.makeGauge(
-            name: "process_start_time_seconds", labels: [],
-            help: "Start time of the process since unix epoch in seconds.")
+            name: "process_start_time_seconds", help: "Start time of the process since unix epoch in seconds.")
     }
 
     /// Reads `/proc/self` and updates every collector.
@@ -71,10 +67,6 @@ public final class ProcessMetrics: Sendable {
 
     /// The system's boot time in seconds since the Unix epoch (`btime` of `/proc/stat`).
     private static let bootTime: Double? = {
-        guard let text = ProcFile.text(of: "/proc/stat") else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("btime ") {
-            return Double(line.dropFirst(6).trimmingPrefix(while: { $0 == " " }))
-        }
-        return nil
+        ProcFile.systemStat("btime").flatMap { Double($0.trimmingPrefix(while: { $0 == " " })) }
     }()
 }

@@ -18,21 +18,16 @@ public final class TritonSystemMetrics: Sendable {
     private let previous = Mutex<(busy: Double, total: Double)>((0, 0))
 
     init(registry: PrometheusCollectorRegistry) {
-        utilization = registry.makeGauge(
-            name: "nv_cpu_utilization", labels: [], help: "CPU utilization rate [0.0 - 1.0]")
-        memoryTotal = registry.makeGauge(
-            name: "nv_cpu_memory_total_bytes", labels: [], help: "CPU total memory (RAM), in bytes")
-        memoryUsed = registry.makeGauge(
-            name: "nv_cpu_memory_used_bytes", labels: [], help: "CPU used memory (RAM), in bytes")
+        utilization = registry.makeGauge(name: "nv_cpu_utilization", help: "CPU utilization rate [0.0 - 1.0]")
+        memoryTotal = registry.makeGauge(name: "nv_cpu_memory_total_bytes", help: "CPU total memory (RAM), in bytes")
+        memoryUsed = registry.makeGauge(name: "nv_cpu_memory_used_bytes", help: "CPU used memory (RAM), in bytes")
     }
 
     /// Reads `/proc/stat` and `/proc/meminfo` and updates the gauges.
     func refresh() {
-        if let stat = ProcFile.text(of: "/proc/stat"), let line = stat.split(separator: "\n").first,
-            line.hasPrefix("cpu ")
-        {
+        if let line = ProcFile.systemStat("cpu") {
             // user nice system idle iowait irq softirq steal (guest time is already inside user and nice).
-            let times = line.split(separator: " ").dropFirst().prefix(8).map { Double($0) ?? 0 }
+            let times = line.split(separator: " ").prefix(8).map { Double($0) ?? 0 }
             if times.count == 8 {
                 let total = times.reduce(0, +)
                 let busy = total - times[3] - times[4]

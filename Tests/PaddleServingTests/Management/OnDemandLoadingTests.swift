@@ -40,16 +40,40 @@ import Testing
     static func makeServer(
         _ repo: String, budgetMiB: Int? = nil, cache: String? = nil, sharing: Bool = false, byResidentSet: Bool = false
     ) async throws -> InferenceServer {
-        var options = RepositoryOptions(memoryBudgetBytes: budgetMiB.map { $0 << 20 })
+        var options = options(budgetMiB: budgetMiB)
         options.measuresResidentSet = byResidentSet
         options.sharesWeights = sharing
         options.optimizationCache = cache.map { URL(fileURLWithPath: $0) }
-        let repository = ModelRepository(root: repo, options: options, logger: ManagementFixtures.logger)
+        return try await start(ModelRepository(root: repo, options: options, logger: ManagementFixtures.logger))
+    }
+
+    /// Options accounting by file size, with a budget of `budgetMiB` MiB if given, and no weight sharing.
+    static func options(budgetMiB: Int?) -> RepositoryOptions {
+        var options = RepositoryOptions(memoryBudgetBytes: budgetMiB.map { $0 << 20 })
+        options.measuresResidentSet = false
+        options.sharesWeights = false
+        return options
+    }
+
+    /// Loads `repository` and starts a server over it.
+    static func start(_ repository: ModelRepository) async throws -> InferenceServer {
         try await repository.loadAll()
         let server = InferenceServer(
             repository: repository, configuration: ServingConfiguration(port: 0), logger: ManagementFixtures.logger)
         server.state.markStarted()
         return server
+    }
+
+    /// A loaded server over explicit models (as `serve --model` makes): version 1 of each of `names`, taken from
+    /// the folders of `repo`, each with `configuration`.
+    static func makeSpecServer(
+        _ repo: String, _ names: [String], configuration: ModelConfiguration = ModelConfiguration(), budgetMiB: Int? = nil
+    ) async throws -> InferenceServer {
+        let specs = names.map {
+            ModelRepository.ModelSpec(name: $0, versions: [1: "\(repo)/\($0)/1"], configuration: configuration)
+        }
+        return try await start(
+            ModelRepository(models: specs, options: options(budgetMiB: budgetMiB), logger: ManagementFixtures.logger))
     }
 
     static let inferBody: ByteBuffer = {
@@ -166,7 +190,58 @@ import Testing
         await server.repository.shutdown()
     }
 
+    @Test func explicitModels_onDemand_listedNotLoaded_firstInferLoadsIt() async throws {
+        let repo = try Self.makeRepository(["a"]) { _ in "" }
+        var configuration = ModelConfiguration()
+        configuration.load = .onDemand
+        let server = try await Self.makeSpecServer(repo, ["a"], configuration: configuration)
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            #expect(!Self.isLoaded(server, "a"))
+            #expect(try await Self.row(client, "a")?["reason"] == .string("not loaded"))
+            let response = try await Self.infer(client, "a")
+            #expect(response.status == .ok)
+            #expect(response.body.json()["model_version"] == .string("1"))
+            #expect(Self.isLoaded(server, "a"))
+            let text = try await Self.metrics(client)
+            #expect(text.contains("paddle_model_loads_total{model=\"a\",version=\"1\",result=\"success\",reason=\"on_demand\"} 1"), "\(text)")
+            #expect(text.contains("paddle_model_memory_bytes{model=\"a\",version=\"1\"}"))
+        }
+        await server.repository.shutdown()
+    }
+
+    @Test func explicitModels_noBudget_loadEagerlyAndServeEveryVersion() async throws {
+        let repo = try Self.makeRepository(["a", "b"]) { _ in "" }
+        let server = try await Self.makeSpecServer(repo, ["a", "b"])
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            #expect(Self.isLoaded(server, "a") && Self.isLoaded(server, "b"))
+            #expect(try await Self.infer(client, "b").status == .ok)
+            try await client.execute(uri: "/v2/repository/models/a/unload", method: .post) { #expect($0.status == .ok) }
+            #expect(!Self.isLoaded(server, "a"))
+            #expect(try await Self.infer(client, "a").status == .serviceUnavailable)
+            try await client.execute(uri: "/v2/repository/models/a/load", method: .post) { #expect($0.status == .ok) }
+            #expect(try await Self.infer(client, "a").status == .ok)
+            try await client.execute(uri: "/v2/repository/models/zzz/load", method: .post) {
+                #expect($0.status == .notFound)
+            }
+        }
+        await server.repository.shutdown()
+    }
+
     // MARK: Budget and eviction
+
+    @Test func budget_explicitModels_defaultOnDemandAndEvictsLeastRecentlyUsed() async throws {
+        let repo = try Self.makeRepository(["a", "b", "c"]) { _ in "" }
+        let server = try await Self.makeSpecServer(repo, ["a", "b", "c"], budgetMiB: 25)
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            // Three models of about 10 MiB do not fit 25 MiB: none loads at start-up.
+            #expect(!Self.isLoaded(server, "a") && !Self.isLoaded(server, "b") && !Self.isLoaded(server, "c"))
+            for model in ["a", "b", "a", "c"] { #expect(try await Self.infer(client, model).status == .ok) }
+            #expect(Self.isLoaded(server, "a") && Self.isLoaded(server, "c") && !Self.isLoaded(server, "b"))
+            #expect(try await Self.metrics(client).contains("paddle_model_evictions_total 1"))
+            #expect(server.repository.memoryBudget!.usedBytes <= 25 << 20)
+        }
+        await server.repository.shutdown()
+    }
 
     @Test func budget_evictsLeastRecentlyUsedIdleModel() async throws {
         let repo = try Self.makeRepository(["a", "b", "c"])
