@@ -494,7 +494,8 @@ public final class ModelManager: Sendable {
     /// queue, so no other load runs meanwhile.
     private func makeRoom(for bytes: Int, excluding name: String) async -> Bool {
         let byResidentSet = budget.measuresResidentSet && budget.limitBytes != nil && budget.baseBytes != nil
-        if byResidentSet { MemoryBudget.returnFreedMemory() }
+        // Returning free memory walks the allocator's free lists (madvise per span): off the cooperative threads.
+        if byResidentSet { try? await BlockingWork.offload { MemoryBudget.returnFreedMemory() } }
         while !budget.admits(bytes, residentNow: byResidentSet ? MemoryBudget.residentBytes() : nil) {
             let victim = budget.leastRecentlyUsed(excluding: name).first { isEvictable($0) }
             guard let victim, let model = self.model(victim) else { return budget.fits(bytes) }
@@ -509,7 +510,7 @@ public final class ModelManager: Sendable {
                 metrics?.setReady(model: victim, version: version, false)
             }
             memoryMetrics?.recordEviction()
-            MemoryBudget.returnFreedMemory()
+            try? await BlockingWork.offload { MemoryBudget.returnFreedMemory() }
         }
         return true
     }
