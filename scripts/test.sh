@@ -20,7 +20,7 @@ if [ $# -gt 0 ]; then
 fi
 # Tests that measure this process's memory (RSS) run afterwards, one at a time, so that no other test allocates
 # beside them.
-memory_tests='LifetimeTests|run_1000Runs_releaseEveryTensorAndKeepMemoryFlat'
+memory_tests='LifetimeTests|run_1000Runs_releaseEveryTensorAndKeepMemoryFlat|budget_residentSet_baseFromFirstLoadAndEstimateFloor'
 swift test --skip-build --skip "$memory_tests"
 swift test --skip-build --no-parallel --filter "$memory_tests"
 

@@ -125,6 +125,11 @@ struct ServeCommand: AsyncParsableCommand {
         help: "The most memory (MiB) the loaded models may take (of --model-repository, --model or the default models): models load on demand when they do not all fit, and idle ones are evicted least recently used first.")
     var memoryBudgetMb: Int?
 
+    @Flag(
+        name: .long,
+        help: "Versions and models with byte-identical .pdmodel files share one predictor family (weights loaded once). Off by default: the 30-minute soak's hot reloads broke shared families on an AVX2 CPU (docs/soak.md).")
+    var shareWeights = false
+
     /// The values of the options left unset, with their defaults.
     private var bindHost: String { host ?? "127.0.0.1" }
     private var bindPort: Int { port ?? 8000 }
@@ -196,6 +201,13 @@ struct ServeCommand: AsyncParsableCommand {
         readyMarker = readyMarker ?? value("ready-marker")
         optimizationCache = optimizationCache ?? value("optimization-cache")
         memoryBudgetMb = try memoryBudgetMb ?? parsed("memory-budget-mb", as: Int.self)
+        if !shareWeights, let text = value("share-weights")?.lowercased() {
+            switch text {
+            case "on", "true", "1", "yes": shareWeights = true
+            case "off", "false", "0", "no": shareWeights = false
+            default: throw ValidationError("PADDLE_SWIFT_SHARE_WEIGHTS=\(text) is not on or off")
+            }
+        }
         if trustedRoot.isEmpty, let roots = value("trusted-root") {
             trustedRoot = roots.split(separator: ":").map(String.init)
         }
@@ -221,6 +233,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .info
         AllocatorTuning.decommitFreedPages(logger: logger)
         var options = RepositoryOptions(memoryBudgetBytes: memoryBudgetMb.map { $0 << 20 })
+        options.sharesWeights = shareWeights
         if let optimizationCache {
             try FileManager.default.createDirectory(atPath: optimizationCache, withIntermediateDirectories: true)
             options.optimizationCache = URL(fileURLWithPath: optimizationCache)

@@ -20,8 +20,10 @@ public struct RepositoryOptions: Sendable, Equatable {
     public var loadTimeout: Duration
     /// Whether versions and models whose files are byte-identical (same SHA-256) and whose engine options match
     /// share one predictor family (clones of one loaded predictor), so their weights are loaded once. ProgramDesc
-    /// models only (the engine copies a PIR model's weights into every clone). Default `true`.
-    public var sharesWeights = true
+    /// models only (the engine copies a PIR model's weights into every clone). Default `false` (`serve
+    /// --share-weights` turns it on): in the 30-minute soak on an AVX2 CPU, hot reloads of versions sharing one
+    /// family ended with every new version failing its warm-up ("could not execute a primitive"; docs/soak.md).
+    public var sharesWeights = false
     /// Whether a loaded version is measured by the growth of the process's RSS (the default), or by its files'
     /// size alone: the model-management tests account by file size, since other tests load models in the same
     /// process at the same time and would blur the RSS deltas (the benchmark checks the RSS).

@@ -48,8 +48,14 @@ import Testing
     }
 
     /// Options accounting by file size, with a budget of `budgetMiB` MiB if given, and no weight sharing.
+    ///
+    /// The load wait is 10 minutes, not the default 30 s: these tests check what requests get once a load is
+    /// done, and in the full parallel suite on a slow CPU a load can wait that long for the process-wide
+    /// predictor-creation lock behind other suites' loads (seen: every first request 503 after 30 s). A bound,
+    /// never reached by a passing run.
     static func options(budgetMiB: Int?) -> RepositoryOptions {
-        var options = RepositoryOptions(memoryBudgetBytes: budgetMiB.map { $0 << 20 })
+        var options = RepositoryOptions(
+            memoryBudgetBytes: budgetMiB.map { $0 << 20 }, loadTimeout: .seconds(600))
         options.measuresResidentSet = false
         options.sharesWeights = false
         return options
