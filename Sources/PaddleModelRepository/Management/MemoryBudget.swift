@@ -180,7 +180,7 @@ public final class MemoryBudget: Sendable {
 
     // MARK: Measuring
 
-    /// The process's peak resident set size in bytes since the last ``resetPeakResident()`` (`VmHWM` in
+    /// The process's peak resident set size in bytes since the last `resetPeakResident()` (`VmHWM` in
     /// `/proc/self/status`), or `nil` where it cannot be read.
     public static func peakResidentBytes() -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
