@@ -19,19 +19,16 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from load import body_for, free_port  # noqa: E402  (the load generator's request bodies and ports)
 
 
 def status(pid: int) -> dict:
@@ -44,15 +41,6 @@ def status(pid: int) -> dict:
             elif key == "Threads":
                 values[key] = int(rest)
     return values
-
-
-def body_for(entry: dict) -> bytes:
-    shape = [1] + entry["input"]["shape"][1:]
-    count = 1
-    for d in shape:
-        count *= d
-    return ('{"inputs":[{"name":"%s","datatype":"FP32","shape":%s,"data":[%s]}]}'
-            % (entry["input"]["name"], json.dumps(shape), ",".join("0.5" for _ in range(count)))).encode()
 
 
 def main() -> int:
