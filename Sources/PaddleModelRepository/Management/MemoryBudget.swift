@@ -183,13 +183,7 @@ public final class MemoryBudget: Sendable {
     /// The process's peak resident set size in bytes since the last `resetPeakResident()` (`VmHWM` in
     /// `/proc/self/status`), or `nil` where it cannot be read.
     public static func peakResidentBytes() -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count > 1, let kilobytes = Int(fields[1]) else { return nil }
-            return kilobytes << 10
-        }
-        return nil
+        ProcFile.text(of: "/proc/self/status").flatMap { ProcFile.meminfoBytes($0, key: "VmHWM") }.map { Int($0) }
     }
 
     /// Resets the kernel's peak RSS (`VmHWM`) to the current RSS (`5` to `/proc/self/clear_refs`), so that

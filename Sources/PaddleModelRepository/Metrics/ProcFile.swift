@@ -52,10 +52,11 @@ enum ProcFile {
         return text[text.index(after: close)...].split(separator: " ")
     }
 
-    /// The value of `key` in a `key: value unit` file such as `/proc/meminfo`, with the unit (`kB`) applied.
+    /// The value of `key` in a `key: value unit` file such as `/proc/meminfo` or `/proc/self/status` (which puts a
+    /// tab after the colon), with the unit (`kB`) applied.
     static func meminfoBytes(_ text: String, key: String) -> Double? {
         for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {
-            let parts = line.dropFirst(key.count + 1).split(separator: " ")
+            let parts = line.dropFirst(key.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard let value = parts.first.flatMap({ Double($0) }) else { return nil }
             return parts.count > 1 && parts[1] == "kB" ? value * 1024 : value
         }
