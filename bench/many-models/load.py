@@ -44,6 +44,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def is_ready(port: int) -> bool:
+    """Whether the server on `port` answers `/v2/health/ready` with 200 (False while it is not listening yet)."""
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/v2/health/ready")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+
+
 def rss_bytes(pid: int) -> int:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -162,7 +172,7 @@ def main() -> int:
         entries = entries[: args.models]
     # With fewer models than the repository holds, serve a repository of links to the first N (the server is given
     # the original folders as trusted roots).
-    repo = args.repo
+    args.repo = repo = os.path.abspath(args.repo)  # the subset's links must not be relative to the cwd
     if args.models and args.models < len(catalog["models"]):
         repo = tempfile.mkdtemp(prefix="many-models-")
         for e in entries:
@@ -215,13 +225,8 @@ def main() -> int:
             print(f"server exited with {server.returncode} before ready (see {args.out}/server.log)")
             stop.set()
             return 1
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/v2/health/ready")
-            if conn.getresponse().status == 200:
-                break
-        except OSError:
-            pass
+        if is_ready(port):
+            break
         time.sleep(0.2)
     ready_at = time.time() - start
     time.sleep(1)

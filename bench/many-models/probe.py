@@ -28,7 +28,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from load import body_for, free_port  # noqa: E402  (the load generator's request bodies and ports)
+from load import body_for, free_port, is_ready  # noqa: E402  (the load generator's request bodies and ports)
 
 
 def status(pid: int) -> dict:
@@ -64,13 +64,9 @@ def main() -> int:
     pid = server.pid
     try:
         for _ in range(3000):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/v2/health/ready")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+            if is_ready(port):
+                break
+            time.sleep(0.2)
         time.sleep(1)
 
         def infer(entry) -> int:
