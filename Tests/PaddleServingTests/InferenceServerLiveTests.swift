@@ -60,7 +60,7 @@ import Testing
             }
             let text = infer("a") + "GET /v2/health/live HTTP/1.1\r\nHost: t\r\n\r\n" + infer("b", version: "/versions/1")
                 + "POST /v2/models/nope/infer HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n{}" + infer("c")
-            let replies = try await Task.detached { try RawHTTP.exchange(port: port, send: text, responses: 5) }.value
+            let replies = try await RawHTTP.exchange(port: port, send: text, responses: 5)
             #expect(replies.map(\.status) == [200, 200, 200, 404, 200])
             #expect(replies[0].body.contains("\"id\":\"a\""))
             #expect(replies[2].body.contains("\"id\":\"b\""))
@@ -77,7 +77,14 @@ enum RawHTTP {
     }
 
     /// Connects to 127.0.0.1:`port`, writes `send` at once, and reads `responses` responses (Content-Length bodies).
-    static func exchange(port: Int, send: String, responses: Int) throws -> [Reply] {
+    ///
+    /// The socket calls block, so they run on a Dispatch thread: on a cooperative thread they could take the
+    /// threads the in-process server's connection tasks need (2 on a 2-core machine) and stall both sides.
+    static func exchange(port: Int, send: String, responses: Int) async throws -> [Reply] {
+        try await BlockingWork.offload { try blockingExchange(port: port, send: send, responses: responses) }
+    }
+
+    private static func blockingExchange(port: Int, send: String, responses: Int) throws -> [Reply] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         defer { close(fd) }
@@ -89,8 +96,9 @@ enum RawHTTP {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        var timeout = timeval(tv_sec: 120, tv_usec: 0)  // generous: a bound on a stall, not a speed target
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let bytes = Array(send.utf8)
         var sent = 0
         while sent < bytes.count {

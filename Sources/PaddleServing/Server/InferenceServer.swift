@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import KServeProtocol
 import Logging
 import NIOCore
@@ -98,11 +99,16 @@ public struct InferenceServer: Sendable {
         let serverName = configuration.serverName
         return Application(
             router: makeRouter(),
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: fastPath
-                        ? [FlushBeforeCloseHandler(), FastInferHandler(pipeline: pipeline, serverName: serverName)]
-                        : [FlushBeforeCloseHandler()])),
+            // HTTP/1.1 with the fast path, and h2c on the same port (its streams go through the router).
+            server: HTTPServerBuilder { responder in
+                H2CDetectingChannel(
+                    responder: responder,
+                    http1: .init(
+                        additionalChannelHandlers: fastPath
+                            ? [FlushBeforeCloseHandler(), FastInferHandler(pipeline: pipeline, serverName: serverName)]
+                            : [FlushBeforeCloseHandler()]),
+                    http2: .init())
+            },
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
