@@ -7,7 +7,7 @@ extension ModelManager {
     ///
     /// The version is the pinned one (`version`), else the highest one its version policy selects (the one
     /// ``ModelRepository/instance(name:version:)`` picks once the model is loaded). The inputs and outputs are the
-    /// program's (``ProgramSignature``) with the `config.yaml`'s (or the spec's) overrides applied, as a load would
+    /// program's (`ProgramSignature`) with the `config.yaml`'s (or the spec's) overrides applied, as a load would
     /// serve them. The version's manifest is not verified (a load does that): metadata reads only the program file.
     /// The file work runs off the cooperative threads; the model stays unloaded.
     ///

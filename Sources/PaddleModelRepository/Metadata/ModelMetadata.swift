@@ -4,7 +4,7 @@ import PaddleInference
 /// name, versions, platform, inputs and outputs.
 ///
 /// Made by ``ModelRepository/metadata(name:version:)``: from the loaded instance, or, for an on-demand model that is
-/// not loaded, from its program files (``ProgramSignature``) without loading it. Either way the inputs and outputs are
+/// not loaded, from its program files (`ProgramSignature`) without loading it. Either way the inputs and outputs are
 /// the program's declarations with the model configuration's `inputs`/`outputs` overrides applied.
 public struct ModelMetadata: Sendable, Equatable {
     /// Where the inputs and outputs were read.
