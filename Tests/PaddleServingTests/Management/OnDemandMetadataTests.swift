@@ -156,6 +156,33 @@ import Testing
         await server.repository.shutdown()
     }
 
+    @Test func metadata_evictedModel_fromFilesWithoutLoadingOrEvicting() async throws {
+        let repo = try OnDemandLoadingTests.makeRepository(["a", "b", "c"])
+        let server = try await OnDemandLoadingTests.makeServer(repo, budgetMiB: 25)
+        try await Application(router: server.makeRouter()).test(.router) { (client) async throws in
+            #expect(try await OnDemandLoadingTests.infer(client, "a").status == .ok)
+            let (status, loaded) = try await Self.get(client, "/v2/models/a")
+            #expect(status == .ok)
+            for model in ["b", "c"] { #expect(try await OnDemandLoadingTests.infer(client, model).status == .ok) }
+            // The budget holds two: a, the least recently used, made room for c.
+            #expect(server.repository.readyVersions(name: "a").isEmpty)
+            #expect(try await server.repository.metadata(name: "a").source == .files)
+            let (evictedStatus, evicted) = try await Self.get(client, "/v2/models/a")
+            #expect(evictedStatus == .ok)
+            #expect(evicted == loaded)
+            // Neither loaded a nor evicted b or c.
+            #expect(server.repository.readyVersions(name: "a").isEmpty)
+            #expect(server.repository.readyVersions(name: "b") == [1] && server.repository.readyVersions(name: "c") == [1])
+            #expect(try await OnDemandLoadingTests.row(client, "a")?["reason"] == .string("not loaded"))
+            #expect(try await OnDemandLoadingTests.metrics(client).contains("paddle_model_evictions_total 1"))
+            // Unloaded through the repository API, a model is no longer on demand (until loaded again): its metadata
+            // is 503 like any model that is not ready.
+            try await client.execute(uri: "/v2/repository/models/c/unload", method: .post) { #expect($0.status == .ok) }
+            #expect(try await Self.get(client, "/v2/models/c").0 == .serviceUnavailable)
+        }
+        await server.repository.shutdown()
+    }
+
     @Test func metadata_explicitOnDemandModel_fromFilesWithoutLoading_equalsMetadataAfterLoad() async throws {
         let repo = try Self.makeRepository(fixture: "mlp_tiny_json", config: "")
         var configuration = ModelConfiguration()
