@@ -68,9 +68,9 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
         request: ServerRequest<Inference_ModelMetadataRequest>, context: ServerContext
     ) async throws -> ServerResponse<Inference_ModelMetadataResponse> {
         let message = request.message
-        return try await observe("ModelMetadata") { () throws(ServingError) in
-            let version = Self.version(message.version)
-            let instance = try repository.instance(name: message.name, version: version)
+        return try await observeAsync("ModelMetadata") { () async throws(ServingError) in
+            // The HTTP route's answer: loaded, or from the files of an on-demand model that is not loaded.
+            let metadata = try await repository.metadata(name: message.name, version: Self.version(message.version))
             func tensors(_ infos: [TensorInfo]) -> [Inference_ModelMetadataResponse.TensorMetadata] {
                 infos.map { info in
                     .with {
@@ -81,11 +81,11 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
                 }
             }
             return .with {
-                $0.name = message.name
-                $0.versions = version.map { [$0] } ?? repository.readyVersions(name: message.name).map(String.init)
-                $0.platform = "paddle_inference"
-                $0.inputs = tensors(instance.inputs)
-                $0.outputs = tensors(instance.outputs)
+                $0.name = metadata.name
+                $0.versions = metadata.versions
+                $0.platform = metadata.platform
+                $0.inputs = tensors(metadata.inputs)
+                $0.outputs = tensors(metadata.outputs)
             }
         }
     }

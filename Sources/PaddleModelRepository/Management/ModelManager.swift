@@ -26,7 +26,8 @@ import Synchronization
 ///   that is not loaded (``needsLoad(model:version:)``) waits for its load with
 ///   ``leaseLoading(model:version:stickyKey:)``.
 /// - **Memory** (``MemoryBudget``): a model with `load: on_demand` (the default when the repository's models do not
-///   fit `serve --memory-budget-mb`) is listed but not loaded until its first request; concurrent first requests
+///   fit `serve --memory-budget-mb`) is listed but not loaded until its first request (its metadata is read from its
+///   program files meanwhile, `fileMetadata(model:version:)`); concurrent first requests
 ///   share one load, and each waits up to `load_timeout_ms` (then 503 with `Retry-After`). Before a load that would
 ///   exceed the budget, idle on-demand models are unloaded, least recently used first. A model with requests in
 ///   flight or queued, one with requests waiting for its load, and an eager one are never evicted; when nothing

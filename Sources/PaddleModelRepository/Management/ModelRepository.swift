@@ -208,6 +208,35 @@ public final class ModelRepository: Sendable {
         return instance
     }
 
+    /// The metadata of `name` (the pinned `version`, else the highest ready version), the one answer of HTTP's
+    /// `GET /v2/models/{name}[/versions/{v}]` and gRPC's `ModelMetadata`.
+    ///
+    /// A loaded version answers from its instance. An on-demand model that is listed but not loaded (index state
+    /// `UNAVAILABLE`, reason `not loaded`) answers from its program files, with the same fields a load would give
+    /// (see ``ModelMetadata``), and is not loaded by it.
+    ///
+    /// - Throws: `ServingError` 404 for an unknown model or version; 503 when it is not ready (and not on demand),
+    ///   or its program file is missing or malformed; 400 when its configuration is invalid.
+    public func metadata(name: String, version: String? = nil) async throws(ServingError) -> ModelMetadata {
+        func loaded() throws(ServingError) -> ModelMetadata {
+            let instance = try instance(name: name, version: version)
+            return ModelMetadata(
+                name: name, versions: version.map { [$0] } ?? readyVersions(name: name).map(String.init),
+                inputs: instance.inputs, outputs: instance.outputs, source: .loaded)
+        }
+        do throws(ServingError) {
+            return try loaded()
+        } catch {
+            // Not ready: an on-demand model waiting for its first request answers from its files. (A load that
+            // finished meanwhile answers from its instance.)
+            guard manager.needsLoad(model: name, version: version) else {
+                if error.status == .serviceUnavailable { return try loaded() }
+                throw error
+            }
+            return try await manager.fileMetadata(model: name, version: version)
+        }
+    }
+
     /// Whether `name` (at `version`, or any version) is ready.
     public func isReady(name: String, version: String? = nil) -> Bool {
         (try? instance(name: name, version: version)) != nil

@@ -77,8 +77,15 @@ enum RepositorySource: Sendable {
 
     /// The model's loader configuration (`load`, `load_timeout_ms` and the rest), or `nil` when it cannot be read.
     func configuration(_ location: Location) -> ModelConfiguration? {
+        try? loaderConfiguration(location)
+    }
+
+    /// The model's loader configuration: its `config.yaml`'s, or the spec's.
+    ///
+    /// - Throws: `ServingError` 400 when the `config.yaml` cannot be read or is invalid.
+    func loaderConfiguration(_ location: Location) throws(ServingError) -> ModelConfiguration {
         switch location {
-        case .folder(let folder): try? ModelConfiguration.load(directory: folder)
+        case .folder(let folder): try ModelConfiguration.load(directory: folder)
         case .spec(let spec): spec.configuration
         }
     }
@@ -95,14 +102,14 @@ enum RepositorySource: Sendable {
         }
     }
 
-    /// The path to load version `version` of `name` from: for a folder, resolved inside the repository and its
-    /// manifest (if any) verified. Blocking: reads the files.
-    func versionPath(model name: String, version: Int, location: Location) throws -> String {
+    /// The path to load version `version` of `name` from: for a folder, resolved inside the repository and, with
+    /// `verify`, its manifest (if any) verified. Blocking: reads the files.
+    func versionPath(model name: String, version: Int, location: Location, verify: Bool = true) throws -> String {
         switch location {
         case .folder:
             guard let paths else { throw ServingError.notFound("no model named '\(name)' in the repository") }
             let path = try paths.versionFolder(model: name, version: version)
-            if let manifest = try ModelManifest.load(folder: path) { try manifest.verify(folder: path) }
+            if verify, let manifest = try ModelManifest.load(folder: path) { try manifest.verify(folder: path) }
             return path
         case .spec(let spec):
             guard let path = spec.versions[version] else {

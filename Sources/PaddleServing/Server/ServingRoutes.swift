@@ -39,7 +39,7 @@ package struct ServingRoutes: Sendable {
         for prefix in ["/v2/models/:model", "/v2/models/:model/versions/:version"] {
             router.get(RouterPath(prefix)) { request, context in
                 let (name, version) = try names(context)
-                return try modelMetadata(request, name: name, version: version)
+                return try await modelMetadata(request, name: name, version: version)
             }
             router.get(RouterPath(prefix + "/ready")) { _, context in
                 let (name, version) = try names(context)
@@ -91,16 +91,19 @@ package struct ServingRoutes: Sendable {
 
     // MARK: Models
 
-    private func modelMetadata(_ request: Request, name: String, version: String?) throws(ServingError) -> Response {
-        let instance = try repository.instance(name: name, version: version)
-        let versions = version.map { [$0] } ?? repository.readyVersions(name: name).map(String.init)
+    /// The model's metadata: loaded, or read from the files of an on-demand model that is not loaded
+    /// (``ModelRepository/metadata(name:version:)``, which gRPC's `ModelMetadata` answers too).
+    private func modelMetadata(_ request: Request, name: String, version: String?) async throws(ServingError)
+        -> Response
+    {
+        let metadata = try await repository.metadata(name: name, version: version)
         return responses.json(request) { writer in
             writer.object { object in
-                object.member("name", string: name)
-                object.member("versions", strings: versions)
-                object.member("platform", string: "paddle_inference")
-                object.member("inputs") { Self.writeTensorMetadata(instance.inputs, into: &$0) }
-                object.member("outputs") { Self.writeTensorMetadata(instance.outputs, into: &$0) }
+                object.member("name", string: metadata.name)
+                object.member("versions", strings: metadata.versions)
+                object.member("platform", string: metadata.platform)
+                object.member("inputs") { Self.writeTensorMetadata(metadata.inputs, into: &$0) }
+                object.member("outputs") { Self.writeTensorMetadata(metadata.outputs, into: &$0) }
             }
         }
     }
