@@ -35,6 +35,13 @@ def tiny_body(rng: random.Random) -> bytes:
     return json.dumps({"inputs": [{"name": "x", "shape": [1, 16], "datatype": "FP32", "data": values}]}).encode()
 
 
+def rss_mb(pid: int) -> float:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 class Load:
     """Keep-alive clients sending requests until stopped; counts answers by route and status."""
 
@@ -117,6 +124,7 @@ def main() -> int:
         time.sleep(0.2)
     print(f"stress: server ready after {time.monotonic() - started:.1f} s (share-weights {args.share_weights})", flush=True)
 
+    rss = [rss_mb(server.pid)]
     load = Load(port, rec=not args.no_rec)
     clients = [threading.Thread(target=load.client, args=(i,), daemon=True) for i in range(args.clients)]
     for client in clients:
@@ -143,11 +151,14 @@ def main() -> int:
         if changes % 20 == 0:
             with load.lock:
                 summary = {route: dict(sorted(counts.items())) for route, counts in sorted(load.counts.items())}
-            print(f"stress: {changes} changes, answers by status {summary}", flush=True)
+            rss.append(rss_mb(server.pid))
+            print(f"stress: {changes} changes, RSS {rss[-1]:.0f} MB, answers by status {summary}", flush=True)
     load.stop.set()
     for client in clients:
         client.join(timeout=120)
     crashed = server.poll() is not None
+    if not crashed:
+        rss.append(rss_mb(server.pid))
     if not crashed:
         server.terminate()
         server.wait(timeout=120)
@@ -158,6 +169,7 @@ def main() -> int:
     failed = {route: sum(n for status, n in counts.items() if status != 200) for route, counts in load.counts.items()}
     print(f"stress: {changes} changes in {args.seconds:.0f} s; answers by status "
           f"{ {route: dict(sorted(c.items())) for route, c in sorted(load.counts.items())} }")
+    print(f"stress: RSS {rss[0]:.0f} MB when ready, {rss[len(rss) // 3]:.0f} MB at a third, {rss[-1]:.0f} MB at the end")
     print(f"stress: failed warm-ups in the log: {warmups}; failed loads: {load_failures}; server crashed: {crashed}")
     for error in load.errors[:5]:
         print(f"stress: e.g. {error}")
