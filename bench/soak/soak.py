@@ -262,8 +262,9 @@ def run(args) -> dict:
         f.write(args.rec_config.replace("\\n", "\n").rstrip("\n") + "\n")
     port = free_port()
     log = open(os.path.join(args.out, "server.log"), "w")
-    server = subprocess.Popen([binary, "serve", "--model-repository", repo, "--port", str(port), "--poll-interval", "1",
-                               "--shutdown-delay", "2", "--drain-timeout", "60"], stdout=log, stderr=subprocess.STDOUT,
+    command = [binary, "serve", "--model-repository", repo, "--port", str(port), "--grpc-port", "0", "--poll-interval",
+               "1", "--shutdown-delay", "2", "--drain-timeout", "60"] + (["--share-weights"] if args.share_weights else [])
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                               cwd=ROOT)
     started = time.monotonic()
     while not is_ready(port):
@@ -415,6 +416,8 @@ def main() -> int:
                                                            else os.path.join(ROOT, ".build", "debug", "paddle-swift")),
                         help="default: the release build, else the debug one")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "out", "soak"))
+    parser.add_argument("--share-weights", action="store_true",
+                        help="serve with --share-weights (tiny's byte-identical versions then share one weight family)")
     parser.add_argument("--report", help="write the Markdown report (with its SVG beside it) here")
     parser.add_argument("--rec-config", default=os.environ.get("SOAK_REC_CONFIG", "pool_size: 2"),
                         help="rec's config.yaml ('\\n' between lines), e.g. 'pool_size: 2\\nonednn_cache_capacity: 32'")

@@ -241,10 +241,14 @@ enum Native {
             if usesSharedState { Native.sharedStateLock.unlock() }
         }
 
-        /// A clone: an engine predictor of the family that is no longer used, if there is one, otherwise a new
-        /// engine clone.
-        func clone() throws(PaddleError) -> Predictor {
-            if let spare = family.reuse() { return Predictor(raw: spare, parent: self) }
+        /// A clone: an engine predictor of the family that is no longer used, if there is one and `reusingReleased`,
+        /// otherwise a new engine clone.
+        ///
+        /// Without reuse, released clones still wait in the family until the original ends (destroying one would
+        /// break the others), so memory grows with every clone made: callers that clone without reuse bound how
+        /// many clones they make from one original (``PredictorPool/init(template:options:)``'s callers do).
+        func clone(reusingReleased: Bool = true) throws(PaddleError) -> Predictor {
+            if reusingReleased, let spare = family.reuse() { return Predictor(raw: spare, parent: self) }
             var out: OpaquePointer? = nil
             creationLock.lock()
             defer { creationLock.unlock() }

@@ -89,11 +89,21 @@ public final class PredictorPool: Sendable {
     /// ``Options/independentPredictors`` does not apply. The template may be used on one thread only, like any
     /// ``Predictor``; cloning it is safe from that thread.
     ///
+    /// Every predictor of the pool is a new engine clone: the pool never takes over a clone that an earlier pool of
+    /// the same template released. With oneDNN on, Paddle 3.3.1 fails runs of such a reused clone ("could not
+    /// execute a primitive") once another model's runs have made oneDNN's process-wide cache evict shapes
+    /// (`bench/soak/shared_weights_stress.py`; docs/engine.md, "Clones"). Released clones cannot be destroyed
+    /// either (that breaks the template's other clones), so they are kept until the template and all its clones
+    /// are gone: memory grows with every pool made from one template. Bound the pools made from a template, then
+    /// load a new one (`RepositoryOptions.sharesWeights` starts a new template after 16 clones).
+    ///
     /// - Throws: ``PaddleError/Code/invalidArgument`` for a size below 1 or a negative queue capacity or timeout;
     ///   otherwise what ``Predictor/clone()`` throws.
     public convenience init(template: Predictor, options: Options = Options()) throws(PaddleError) {
         try Self.check(options)
-        try self.init(options: options, model: template) { _ throws(PaddleError) in try template.clone() }
+        try self.init(options: options, model: template) { _ throws(PaddleError) in
+            try template.clone(reusingReleased: false)
+        }
     }
 
     /// The pool's one set-up: makes predictor `0..<options.size` with `make` (destroying those made if one fails),

@@ -114,10 +114,16 @@ public final class Predictor {
     /// 3.3.1 breaks the other predictors of a family when one of its clones is destroyed); the family's memory is
     /// returned when the original and all its clones are gone.
     public func clone() throws(PaddleError) -> Predictor {
+        try clone(reusingReleased: true)
+    }
+
+    /// A clone that, unless `reusingReleased`, is a new engine clone even when the family keeps a released one (see
+    /// ``PredictorPool/init(template:options:)``, whose pools must not take over clones released by other pools).
+    func clone(reusingReleased: Bool) throws(PaddleError) -> Predictor {
         let native = try ready()
         return Predictor(
-            config: config, native: try native.clone(), inputs: inputs, outputs: outputs,
-            optimizationCacheOutcome: optimizationCacheOutcome)
+            config: config, native: try native.clone(reusingReleased: reusingReleased), inputs: inputs,
+            outputs: outputs, optimizationCacheOutcome: optimizationCacheOutcome)
     }
 
     /// Releases the native predictor now. Later calls throw ``PaddleError/Code/invalidState``.

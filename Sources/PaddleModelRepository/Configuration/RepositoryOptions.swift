@@ -20,9 +20,13 @@ public struct RepositoryOptions: Sendable, Equatable {
     public var loadTimeout: Duration
     /// Whether versions and models whose files are byte-identical (same SHA-256) and whose engine options match
     /// share one predictor family (clones of one loaded predictor), so their weights are loaded once. ProgramDesc
-    /// models only (the engine copies a PIR model's weights into every clone). Default `false` (`serve
-    /// --share-weights` turns it on): in the 30-minute soak on an AVX2 CPU, hot reloads of versions sharing one
-    /// family ended with every new version failing its warm-up ("could not execute a primitive"; docs/soak.md).
+    /// models only (the engine copies a PIR model's weights into every clone). What is shared is the weights and
+    /// the program; every pool still makes clones of its own (intermediate tensors, oneDNN kernels), and a family
+    /// takes new pools until it has made 16 clones, then the next load with the same files starts a new family, so
+    /// the clones that reloads release (kept until their family ends: the engine breaks a family when one is
+    /// destroyed) stay bounded. Default `false` (`serve --share-weights` turns it on) until a full soak with it
+    /// passes: before pools stopped taking over released clones, hot reloads of versions sharing one family ended
+    /// with every new version failing its warm-up ("could not execute a primitive"; docs/soak.md).
     public var sharesWeights = false
     /// Whether a loaded version is measured by the growth of the process's RSS (the default), or by its files'
     /// size alone: the model-management tests account by file size, since other tests load models in the same

@@ -21,8 +21,8 @@ public final class ModelInstance: Sendable {
     /// Whether this version's predictors are clones of a family another loaded version or model made from
     /// byte-identical files, so its weights were not loaded again (see ``RepositoryOptions/sharesWeights``).
     public let sharesWeights: Bool
-    /// The weight family the pool belongs to, if any (left when the instance is released).
-    let weightsFamily: SharedWeights.Key?
+    /// The pool's place in a weight family, if any (left when the instance is released).
+    let weightsFamily: SharedWeights.Membership?
     /// Request and execution counts and times (Triton's statistics extension).
     public let statistics = ModelStatistics()
     let metrics: ModelMetrics
@@ -50,13 +50,13 @@ public final class ModelInstance: Sendable {
     ) throws(ServingError) {
         self.key = key
         let pool: PredictorPool
-        var family: SharedWeights.Key?
+        var family: SharedWeights.Membership?
         var joined = false
         do {
             let config = try configuration.engineConfig(model: path, optimizationCache: optimizationCache)
             if let sharedWeights, let familyKey = SharedWeights.key(for: config) {
-                (pool, joined) = try sharedWeights.pool(key: familyKey, config: config, options: configuration.poolOptions)
-                family = familyKey
+                (pool, joined, family) = try sharedWeights.pool(
+                    key: familyKey, config: config, options: configuration.poolOptions)
             } else {
                 pool = try PredictorPool(config: config, options: configuration.poolOptions)
             }
@@ -66,8 +66,14 @@ public final class ModelInstance: Sendable {
         self.pool = pool
         self.weightsFamily = family
         self.sharesWeights = joined
-        self.inputs = try ModelConfiguration.apply(configuration.inputs, to: pool.inputs, kind: "input")
-        self.outputs = try ModelConfiguration.apply(configuration.outputs, to: pool.outputs, kind: "output")
+        do {
+            self.inputs = try ModelConfiguration.apply(configuration.inputs, to: pool.inputs, kind: "input")
+            self.outputs = try ModelConfiguration.apply(configuration.outputs, to: pool.outputs, kind: "output")
+        } catch {
+            // The pool goes with this instance (its deinit closes it); its family must not count it.
+            if let family { sharedWeights?.leave(family) }
+            throw error
+        }
         let modelMetrics = metrics.model(name: key.name, version: key.version)
         self.metrics = modelMetrics
         modelMetrics.setPool(size: pool.size, busy: 0, queued: 0)

@@ -11,27 +11,76 @@ import Synchronization
 /// engine options that shape a predictor (threads, oneDNN and its cache, IR and memory optimisation, passes, the
 /// optimized-program cache) are part of the key: versions with other options get their own family.
 ///
+/// **What is shared.** The template's scope: the weights and the program, read once. Each pool gets new engine
+/// clones of the template (their own intermediate tensors and oneDNN kernels), never a clone another pool released:
+/// with oneDNN on, Paddle 3.3.1 fails runs of a reused clone ("could not execute a primitive") once another model's
+/// runs have made oneDNN's process-wide cache evict shapes, which ended the soak of docs/soak.md
+/// (`bench/soak/shared_weights_stress.py` shows it in seconds).
+///
+/// **What it costs.** A released clone cannot be destroyed while its family lives (that breaks the other clones:
+/// docs/engine.md, "Clones"), so it is kept until the family ends. A family therefore takes new pools until it has
+/// made ``cloneLimit`` clones; the next load with the same key starts a new family (the weights are read again),
+/// and the old one, with its released clones, is freed when its last member leaves. With reloads, memory is at
+/// most about one template plus ``cloneLimit`` clones per family that still has a member.
+///
 /// Only ProgramDesc (`.pdmodel`) models share: Paddle Inference 3.3.1 reloads every weight for each clone of a PIR
 /// (`.json`) model, so those load as usual. Nothing is shared across processes: the engine's public API has no way
 /// to map weights from shared memory or a file, so each server process (replica) holds its own copy.
 ///
-/// Thread-safe. The template is used only under the lock, to clone it (on the loading Dispatch thread).
+/// Thread-safe. A template never runs: it is only cloned, under the lock, on the loading Dispatch thread (the
+/// engine's `Clone` is thread-safe, and ``PredictorPool`` serialises it with every other creation).
 final class SharedWeights: Sendable {
     struct Key: Hashable, Sendable {
         let files: [String]
         let options: String
     }
 
-    /// The template of a family: a predictor that serves no request and is only cloned.
-    private final class Family: @unchecked Sendable {
-        // Used only under `families`' lock.
-        let template: Predictor
-        var members = 0
+    /// A pool's place in a family, handed back with ``leave(_:)`` when the pool is released (a second call does
+    /// nothing).
+    final class Membership: Sendable {
+        let key: Key
+        fileprivate let family: Int
+        fileprivate let left = Atomic<Bool>(false)
 
-        init(template: Predictor) { self.template = template }
+        fileprivate init(key: Key, family: Int) {
+            self.key = key
+            self.family = family
+        }
     }
 
-    private let families = Mutex<[Key: Family]>([:])
+    /// The clones a family makes before the next load with its key starts a new family.
+    static let defaultCloneLimit = 16
+
+    /// The clones a family makes before the next load with its key starts a new family (at least one pool joins).
+    let cloneLimit: Int
+
+    /// The template of a family: a predictor that serves no request and is only cloned.
+    private final class Family: @unchecked Sendable {
+        // Used only under `state`'s lock.
+        let id: Int
+        let template: Predictor
+        var members = 0
+        var clonesMade = 0
+
+        init(id: Int, template: Predictor) {
+            self.id = id
+            self.template = template
+        }
+    }
+
+    private struct State {
+        /// The family a load with each key joins.
+        var open: [Key: Family] = [:]
+        /// Every family with a member, by id (closed ones included).
+        var families: [Int: Family] = [:]
+        var nextID = 0
+    }
+
+    private let state = Mutex(State())
+
+    init(cloneLimit: Int = SharedWeights.defaultCloneLimit) {
+        self.cloneLimit = max(cloneLimit, 1)
+    }
 
     /// The family key of `config`, or `nil` when it cannot share (a PIR model, a model in memory, unreadable files).
     static func key(for config: Config) -> Key? {
@@ -52,41 +101,56 @@ final class SharedWeights: Sendable {
     }
 
     /// A pool of clones of `key`'s family template, loading the template from `config` first if the family has no
-    /// member. Blocking: call off the cooperative pool. Returns whether an existing family was joined.
-    func pool(key: Key, config: Config, options: PredictorPool.Options) throws(PaddleError) -> (PredictorPool, joined: Bool) {
-        let outcome = families.withLock { families -> Result<(PredictorPool, Bool), PaddleError> in
-            let joined = families[key] != nil
-            let family: Family
-            if let existing = families[key] {
-                family = existing
-            } else {
+    /// member or has made ``cloneLimit`` clones. Blocking: call off the cooperative pool. Returns whether an
+    /// existing family was joined, and the membership to hand back to ``leave(_:)``.
+    func pool(key: Key, config: Config, options: PredictorPool.Options) throws(PaddleError)
+        -> (pool: PredictorPool, joined: Bool, membership: Membership)
+    {
+        let outcome = state.withLock { state -> Result<(PredictorPool, Bool, Membership), PaddleError> in
+            var family = state.open[key]
+            if let open = family, open.clonesMade + options.size > cloneLimit {
+                // Closed: its members keep it (and its released clones) until the last one leaves.
+                state.open[key] = nil
+                family = nil
+            }
+            let joined = family != nil
+            if family == nil {
                 do throws(PaddleError) {
-                    family = Family(template: try Predictor(config: config))
+                    state.nextID += 1
+                    family = Family(id: state.nextID, template: try Predictor(config: config))
                 } catch {
                     return .failure(error)
                 }
             }
+            guard let family else { return .failure(PaddleError(.engineFailure, "no weight family")) }
             do throws(PaddleError) {
                 let pool = try PredictorPool(template: family.template, options: options)
                 family.members += 1
-                families[key] = family
-                return .success((pool, joined))
+                family.clonesMade += options.size
+                state.open[key] = family
+                state.families[family.id] = family
+                return .success((pool, joined, Membership(key: key, family: family.id)))
             } catch {
                 return .failure(error)
             }
         }
-        return try outcome.get()
+        let (pool, joined, membership) = try outcome.get()
+        return (pool, joined, membership)
     }
 
-    /// Records that a pool of `key`'s family is released; the template goes with the last one.
-    func leave(_ key: Key) {
-        families.withLock { families in
-            guard let family = families[key] else { return }
+    /// Records that a pool of a family is released (its predictors are; the engine keeps the template until its
+    /// last clone is gone); the family goes with its last member.
+    func leave(_ membership: Membership) {
+        guard !membership.left.exchange(true, ordering: .relaxed) else { return }
+        state.withLock { state in
+            guard let family = state.families[membership.family] else { return }
             family.members -= 1
-            if family.members <= 0 { families[key] = nil }
+            guard family.members <= 0 else { return }
+            state.families[family.id] = nil
+            if state.open[membership.key] === family { state.open[membership.key] = nil }
         }
     }
 
     /// The number of families with at least one member.
-    var count: Int { families.withLock { $0.count } }
+    var count: Int { state.withLock { $0.families.count } }
 }

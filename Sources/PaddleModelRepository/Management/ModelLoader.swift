@@ -65,13 +65,13 @@ struct ModelLoader: Sendable {
         do {
             try await WarmUp.run(pool: instance.pool, inputs: instance.inputs)
         } catch {
-            await instance.pool.shutdown()
+            await release(instance)
             throw ServingError.badRequest("model '\(key.name)' version \(key.version) failed its warm-up run: \(error)")
         }
         return instance
     }
 
-    /// Frees an instance that no request uses any more.
+    /// Frees an instance that no request uses any more (and leaves its weight family, once).
     func release(_ instance: ModelInstance) async {
         await instance.pool.shutdown()
         if let family = instance.weightsFamily { sharedWeights?.leave(family) }
