@@ -286,6 +286,7 @@ def run(args) -> dict:
     for w in workers:
         w.start()
     samples, probes, actions = [], [], []
+    probe_timers: list[threading.Timer] = []
     t0 = time.time()
     next_change = time.monotonic() + CHANGE_EVERY
     totals = {r: [0, 0] for r in ROUTES}
@@ -315,10 +316,16 @@ def run(args) -> dict:
             action = operator.act(time.time() - t0)
             actions.append(action)
             if action == "corrupt":
-                threading.Timer(6.0, lambda v=operator.corrupt: probes.append(probe_corrupt(port, v))).start()
+                probe = threading.Timer(6.0, lambda v=operator.corrupt: probes.append(probe_corrupt(port, v)))
+                probe_timers.append(probe)
+                probe.start()
         print(f"[{sample['t']:7.1f}s] rss {sample['rss_mb']:.0f} MB threads {sample['threads']} fds {sample['fds']} "
               + " ".join(f"{r}:{e['ok']}/{e['failed']} p99 {e['p99_ms']}ms" for r, e in sample["routes"].items()),
               flush=True)
+    # A corrupt-version probe still waiting would find the server gone after SIGTERM: cancel those, wait for running ones.
+    for probe in probe_timers:
+        probe.cancel()
+        probe.join()
     # SIGTERM under load: clients stop starting requests once readiness is false (a load balancer's view).
     poll_stop = threading.Event()
 
