@@ -6,9 +6,18 @@ interleaved over several rounds; medians and ratios are reported:
 
 - http: HTTP/1.1 (`h2load --h1`), 32 keep-alive connections, one fixed request with the input as a binary tensor
   (`Inference-Header-Content-Length`, outputs asked as binary), as in section 5;
+- http2: the same HTTP request over HTTP/2 with prior knowledge (h2c, 32 connections with one stream each): HTTP/2
+  framing without grpc-swift;
 - grpc: `inference.GRPCInferenceService/ModelInfer`, 32 HTTP/2 connections with one stream each, the same input in
   `raw_input_contents` (a gRPC frame built with tritonclient's own protobuf classes);
-- grpc-mux: the same call over 1 connection with 32 concurrent streams (how a gRPC channel usually multiplexes).
+- grpc-mux: the same call over 1 connection with 32 concurrent streams (how a gRPC channel usually multiplexes);
+- grpc-live and http-live: `ServerLive` (an empty message) and `GET /v2/health/live` the same way, no engine and
+  almost no work of ours: the ceilings of grpc-swift's and Hummingbird's per-call paths on this machine.
+
+For every point but http-live the server's CPU time per answered request is measured too (`/proc/PID/stat` utime
++ stime over the point, divided by the growth of `paddle_inference_success_total`, or for grpc-live of the
+ServerLive calls counted ok): on a 2-core machine the load
+generator shares the CPU, so what the server spends per request is the figure that does not depend on the client.
 
 h2load sees HTTP status only, and a gRPC error still has status 200, so the run checks the gRPC answers another way:
 before the load, the gRPC and HTTP outputs of the request must be equal; after it, the server's
@@ -107,13 +116,27 @@ def h2load(args):
             "meanMs": float(lat.group(5)) * scale[lat.group(6)]}
 
 
-def grpc_ok_count(http_port):
+def grpc_ok_count(http_port, method="ModelInfer"):
     text = urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics").read().decode()
     total = 0.0
     for line in text.splitlines():
-        if line.startswith("paddle_protocol_requests_total") and 'method="ModelInfer"' in line and 'code="ok"' in line:
+        if line.startswith("paddle_protocol_requests_total") and f'method="{method}"' in line and 'code="ok"' in line:
             total += float(line.split()[-1])
     return int(total)
+
+
+def inference_count(http_port):
+    """Inference requests answered successfully, every protocol (`paddle_inference_success_total`)."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics").read().decode()
+    return int(sum(float(line.split()[-1]) for line in text.splitlines()
+                   if line.startswith("paddle_inference_success_total")))
+
+
+def cpu_seconds(pid):
+    """The process's user + system CPU time."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 OUTPUT = None
@@ -151,26 +174,45 @@ def main():
                      "-H", f"Inference-Header-Content-Length: {header_length}",
                      "-H", "Content-Type: application/octet-stream",
                      f"http://127.0.0.1:{http_port}/v2/models/tiny/infer"],
+            "http2": [f"-c{CONCURRENCY}", "-m1", "-d", http_body,
+                      "-H", f"Inference-Header-Content-Length: {header_length}",
+                      "-H", "Content-Type: application/octet-stream",
+                      f"http://127.0.0.1:{http_port}/v2/models/tiny/infer"],
             "grpc": [f"-c{CONCURRENCY}", "-m1", "-d", grpc_body, "-H", "content-type: application/grpc",
                      "-H", "te: trailers", f"http://127.0.0.1:{grpc_port}/inference.GRPCInferenceService/ModelInfer"],
             "grpc-mux": ["-c1", f"-m{CONCURRENCY}", "-d", grpc_body, "-H", "content-type: application/grpc",
                          "-H", "te: trailers",
                          f"http://127.0.0.1:{grpc_port}/inference.GRPCInferenceService/ModelInfer"],
         }
+        live_frame = os.path.join(work, "empty.bin")
+        with open(live_frame, "wb") as f:
+            f.write(b"\x00\x00\x00\x00\x00")  # a gRPC frame with an empty ServerLiveRequest
+        kinds["grpc-live"] = [f"-c{CONCURRENCY}", "-m1", "-d", live_frame, "-H", "content-type: application/grpc",
+                              "-H", "te: trailers",
+                              f"http://127.0.0.1:{grpc_port}/inference.GRPCInferenceService/ServerLive"]
+        kinds["http-live"] = ["--h1", f"-c{CONCURRENCY}", "-m1", f"http://127.0.0.1:{http_port}/v2/health/live"]
         for name, kind in kinds.items():  # warm-up
             h2load(["-D1", *kind])
         runs = {name: [] for name in kinds}
         load_before = os.getloadavg()
         for round_index in range(args.rounds):
             for name, kind in kinds.items():
-                before = grpc_ok_count(http_port) if name != "http" else None
+                before = grpc_ok_count(http_port) if name.startswith("grpc") and "live" not in name else None
+                # Answers the server counted (h2load's own count leaves its warm-up out; the CPU time does not).
+                counter = {"grpc-live": lambda: grpc_ok_count(http_port, "ServerLive"),
+                           "http-live": None}.get(name, lambda: inference_count(http_port))
+                count_before, cpu_before = counter() if counter else 0, cpu_seconds(proc.pid)
                 r = h2load([*duration, *kind])
+                if counter:
+                    r["serverCpuUsPerRequest"] = (cpu_seconds(proc.pid) - cpu_before) / (counter() - count_before) * 1e6
                 if before is not None:
                     # h2load's warm-up requests are not in its count: the server's must be at least as many.
                     grown = grpc_ok_count(http_port) - before
                     assert grown >= r["requests"], f"{name}: {grown} OK gRPC answers for {r['requests']} requests"
                 runs[name].append(r)
-                print(f"round {round_index + 1} {name:8}: {r['qps']:9.1f} req/s  mean {r['meanMs']:.3f} ms", flush=True)
+                cpu = f"  server CPU {r['serverCpuUsPerRequest']:.0f} us/request" if "serverCpuUsPerRequest" in r else ""
+                print(f"round {round_index + 1} {name:9}: {r['qps']:9.1f} req/s  mean {r['meanMs']:.3f} ms{cpu}",
+                      flush=True)
         load_after = os.getloadavg()
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -193,11 +235,17 @@ def main():
         "runs": runs, "medianQps": medians,
         "ratioGrpcToHttp": medians["grpc"] / medians["http"],
         "ratioGrpcMuxToHttp": medians["grpc-mux"] / medians["http"],
+        "ratioGrpcLiveToHttp": medians["grpc-live"] / medians["http"],
+        "medianServerCpuUsPerRequest": {name: statistics.median(r["serverCpuUsPerRequest"] for r in rs)
+                                        for name, rs in runs.items() if "serverCpuUsPerRequest" in rs[0]},
+        "ratioHttp2ToHttp": medians["http2"] / medians["http"],
     }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(result, f, indent=1)
-    print(json.dumps({k: result[k] for k in ("date", "medianQps", "ratioGrpcToHttp", "ratioGrpcMuxToHttp")}, indent=1))
+    print(json.dumps({k: result[k] for k in ("date", "medianQps", "ratioGrpcToHttp", "ratioGrpcMuxToHttp",
+                                          "ratioGrpcLiveToHttp", "ratioHttp2ToHttp",
+                                          "medianServerCpuUsPerRequest")}, indent=1))
 
 
 if __name__ == "__main__":
