@@ -231,7 +231,7 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(ServingLogHandler.init(label:))
         var logger = Logger(label: "paddle.serving")
         logger.logLevel = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .info
-        AllocatorTuning.decommitFreedPages(logger: logger)
+        AllocatorTuning.releaseFreedPagesPeriodically(every: AllocatorTuning.interval, logger: logger)
         var options = RepositoryOptions(memoryBudgetBytes: memoryBudgetMb.map { $0 << 20 })
         options.sharesWeights = shareWeights
         if let optimizationCache {

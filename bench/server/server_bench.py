@@ -256,6 +256,9 @@ def start_swift(binary, repo, label, log_name, extra=None):
         cmd += ["--model-repository", repo]
     # Only the KServe models: no PP-OCR pipeline behind /v1/ocr (which loads three more models at start-up).
     cmd += ["--no-ocr"] if extra is None and serve_has(binary, "--no-ocr") else (extra or [])
+    # HTTP only: two builds side by side (ab.py) would both claim gRPC's default port 8001.
+    if serve_has(binary, "--grpc-port") and "--grpc-port" not in cmd:
+        cmd += ["--grpc-port", 0]
     return Server("swift", cmd, port, label, log_name)
 
 
