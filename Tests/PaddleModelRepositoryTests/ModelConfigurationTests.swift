@@ -36,6 +36,16 @@ import Testing
         #expect(configuration.inputs == [.init(name: "x", dims: [-1, 3, 48, 192])])
     }
 
+    @Test func memoryOptim_reachesTheEngineConfigAndNeedsAReload() throws {
+        let off = try ModelConfiguration.parse(yaml: "memory_optim: false\n")
+        #expect(off.memoryOptim == false)
+        #expect(try off.engineConfig(model: ManagementFixtures.mlp).resolvedMemoryOptim == false)
+        // Unset: the binding's default for a ProgramDesc model (on).
+        #expect(try ModelConfiguration().engineConfig(model: ManagementFixtures.mlp).resolvedMemoryOptim == true)
+        #expect(ModelConfiguration().needsReload(for: off))
+        #expect(throws: ServingError.self) { try ModelConfiguration.parse(yaml: "memory_optim: sometimes\n") }
+    }
+
     @Test func parse_emptyText_givesDefaults() throws {
         #expect(try ModelConfiguration.parse(yaml: "  \n") == ModelConfiguration())
     }

@@ -26,7 +26,7 @@ enum ConfigurationSchema {
 
     /// Every top-level key of `config.yaml`.
     static let keys: [String: Kind] = [
-        "name": .string, "pool_size": .integer, "threads": .integer, "onednn": .boolean,
+        "name": .string, "pool_size": .integer, "threads": .integer, "onednn": .boolean, "memory_optim": .boolean,
         "onednn_cache_capacity": .integer, "queue_capacity": .integer, "timeout_ms": .integer,
         "max_batch_size": .integer, "warmup": .boolean, "load": .oneOf(["eager", "on_demand"]),
         "load_timeout_ms": .integer,

@@ -12,6 +12,8 @@ import Yams
 /// pool_size: 2              # predictors (and threads) for each loaded version
 /// threads: 1                # math threads per predictor
 /// onednn: false             # oneDNN on or off (default: the engine binding's choice)
+/// memory_optim: false      # the engine's buffer-reuse plan on or off (default: on, off for PIR models, which
+///                           #   cannot use it); off makes loads from the optimization cache several times faster
 /// onednn_cache_capacity: 64 # input shape sets oneDNN keeps kernels for (0 = no bound; default 10, or
 ///                           #   2 x max_batch_size with dynamic batching)
 /// queue_capacity: 64        # requests that may wait for a predictor (503 beyond)
@@ -48,6 +50,11 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
     public var threads: Int?
     /// `onednn`: oneDNN on or off (default: the engine binding's choice for the format).
     public var onednn: Bool?
+    /// `memory_optim`: the engine's memory optimisation (buffer reuse between operators; `Config/memoryOptim`).
+    /// Default: the binding's (on for ProgramDesc models, off for PIR models, which cannot use it). A small model
+    /// gains little from it, and without it a load from the optimized-program cache skips the engine's graph
+    /// rebuild (docs/model-loading.md).
+    public var memoryOptim: Bool?
     /// `Config/oneDNNCacheCapacity`. Default: the engine's (10); with dynamic batching at least twice
     /// `max_batch_size`, so that every batch size keeps its kernels and predictors run in parallel.
     public var onednnCacheCapacity: Int?
@@ -141,6 +148,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         case name
         case poolSize = "pool_size"
         case threads, onednn
+        case memoryOptim = "memory_optim"
         case onednnCacheCapacity = "onednn_cache_capacity"
         case queueCapacity = "queue_capacity"
         case timeoutMs = "timeout_ms"
@@ -239,6 +247,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         config.optimizationCache = optimizationCache
         if let threads { config.cpuThreads = threads }
         if let onednn { config.oneDNN = onednn }
+        if let memoryOptim { config.memoryOptim = memoryOptim }
         if let onednnCacheCapacity {
             config.oneDNNCacheCapacity = onednnCacheCapacity
         } else if dynamicBatching != nil, let maxBatchSize, maxBatchSize > 1 {
