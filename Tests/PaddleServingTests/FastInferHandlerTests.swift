@@ -44,6 +44,26 @@ import Testing
 
     enum Unexpected: Error { case part }
 
+    @Test func inferRoute_takesOnlyTheInferPathsAndNamesTheirParts() {
+        #expect(FastInferHandler.inferRoute("/v2/models/m/infer")! == ("m", nil))
+        #expect(FastInferHandler.inferRoute("/v2/models/rec_v4/versions/12/infer")! == ("rec_v4", "12"))
+        #expect(FastInferHandler.inferRoute("/v2/models/名/infer")! == ("名", nil))
+        for other in [
+            "/", "", "/v2/models/m", "/v2/models//infer", "/v2/models/m/infer/", "/v2/models/m/ready",
+            "/v2/models/m/versions//infer", "/v2/models/m/version/1/infer", "/v1/models/m/infer",
+            "/v2/models/m%2F/infer", "/v2/models/m/infer?x=1", "v2/models/m/infer", "/v2/models/m/x/y/z/infer",
+        ] {
+            #expect(FastInferHandler.inferRoute(other) == nil, "\(other)")
+        }
+    }
+
+    @Test func connectionHeader_closeIsATokenInAnyCase() {
+        #expect(FastInferHandler.containsClose("close"))
+        #expect(FastInferHandler.containsClose("Keep-Alive, CLOSE"))
+        #expect(!FastInferHandler.containsClose("keep-alive"))
+        #expect(!FastInferHandler.containsClose("closed"))
+    }
+
     @Test func bodySplitAcrossReads_isCollectedAndAnswered() async throws {
         let channel = try await Self.makeChannel()
         var body = TestModels.jsonInferBody(id: "split")

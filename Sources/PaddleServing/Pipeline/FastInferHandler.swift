@@ -99,24 +99,57 @@ final class FastInferHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The model name and version of a request this handler serves, or `nil` to leave it to Hummingbird.
     private func eligible(_ head: HTTPRequest) -> (String, String?)? {
-        guard head.method == .post, let path = head.path, !path.contains("%"), !path.contains("?") else { return nil }
+        guard head.method == .post, let path = head.path, let route = Self.inferRoute(path) else { return nil }
         let fields = head.headerFields
         guard let length = fields.firstValue(.contentLength).flatMap({ Int($0) }),
             length <= pipeline.configuration.maxBodyBytes,
             fields.firstValue(.contentEncoding) == nil, fields.firstValue(.transferEncoding) == nil,
             fields.firstValue(.expect) == nil
         else { return nil }
-        if let connection = fields.firstValue(.connection), connection.lowercased().contains("close") { return nil }
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        // "", "v2", "models", name, ["versions", version,] "infer"
-        guard parts.count == 5 || parts.count == 7, parts[0].isEmpty, parts[1] == "v2", parts[2] == "models",
-            parts.last == "infer", !parts[3].isEmpty
-        else { return nil }
-        if parts.count == 7 {
-            guard parts[4] == "versions", !parts[5].isEmpty else { return nil }
-            return (String(parts[3]), String(parts[5]))
+        if let connection = fields.firstValue(.connection), Self.containsClose(connection) { return nil }
+        return route
+    }
+
+    /// The model name and optional version of `/v2/models/NAME[/versions/VERSION]/infer`, or nil for any other
+    /// path (and for any path with `%` or `?`, which the router decodes). Works on the path's bytes: Foundation's
+    /// `contains(_: StringProtocol)` cost about 2 µs per request here (bench/server/ab.sh, docs/benchmarks.md
+    /// section 11).
+    static func inferRoute(_ path: String) -> (String, String?)? {
+        var path = path
+        return path.withUTF8 { bytes -> (String, String?)? in
+            let slash = UInt8(ascii: "/")
+            var parts: [Range<Int>] = []
+            var start = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "%") || byte == UInt8(ascii: "?") { return nil }
+                if byte == slash {
+                    parts.append(start..<index)
+                    start = index + 1
+                    if parts.count > 7 { return nil }
+                }
+            }
+            parts.append(start..<bytes.count)
+            // "", "v2", "models", name, ["versions", version,] "infer"
+            func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {
+                range.count == text.utf8CodeUnitCount
+                    && memcmp(bytes.baseAddress! + range.lowerBound, text.utf8Start, range.count) == 0
+            }
+            func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+            guard parts.count == 5 || parts.count == 7, parts[0].isEmpty, equals(parts[1], "v2"),
+                equals(parts[2], "models"), equals(parts[parts.count - 1], "infer"), !parts[3].isEmpty
+            else { return nil }
+            if parts.count == 7 {
+                guard equals(parts[4], "versions"), !parts[5].isEmpty else { return nil }
+                return (string(parts[3]), string(parts[5]))
+            }
+            return (string(parts[3]), nil)
         }
-        return (String(parts[3]), nil)
+    }
+
+    /// Whether a `Connection` header value holds the token `close` (any case).
+    static func containsClose(_ value: String) -> Bool {
+        value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
     }
 
     private func run(name: String, version: String?, headers: HTTPFields, body: ByteBuffer, context: ChannelHandlerContext) {
