@@ -70,7 +70,7 @@ let package = Package(
         // binary (the container image copies only the executable) needs no resource bundle beside it.
         .target(
             name: "PaddleWaybill",
-            dependencies: ["PaddleOCR"],
+            dependencies: ["PaddleOCR", "PaddleInference"],
             exclude: ["Resources/DIVISIONS-SOURCE.md"],
             resources: [.embedInCode("Resources/divisions.tsv")]
         ),

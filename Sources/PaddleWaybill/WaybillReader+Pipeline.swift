@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import PaddleInference
 import PaddleOCR
 
 extension WaybillReader {
@@ -27,6 +28,15 @@ extension WaybillReader {
     /// - Throws: `PaddleOCR/OCRError` for undecodable data or an engine failure.
     public func read(
         imageData: Data, pipeline: OCRPipeline, image: String? = nil, uprightPass: Bool = true
+    ) async throws(OCRError) -> Reading {
+        // Both passes queue as one request that started now (PredictorPool.inRequestOrder).
+        try await PredictorPool.inRequestOrder { () async throws(OCRError) in
+            try await self.readEncoded(imageData: imageData, pipeline: pipeline, image: image, uprightPass: uprightPass)
+        }
+    }
+
+    private func readEncoded(
+        imageData: Data, pipeline: OCRPipeline, image: String?, uprightPass: Bool
     ) async throws(OCRError) -> Reading {
         let first = try await pipeline.recognize(imageData: imageData)
         let turn = pageTurn(of: first)
@@ -85,6 +95,15 @@ extension WaybillReader {
     /// - Throws: `PaddleOCR/OCRError` for an engine failure.
     public func read(
         decoded: OCRImage, pipeline: OCRPipeline, image: String? = nil, uprightPass: Bool = true
+    ) async throws(OCRError) -> Reading {
+        // Both passes queue as one request that started now (PredictorPool.inRequestOrder).
+        try await PredictorPool.inRequestOrder { () async throws(OCRError) in
+            try await self.readDecoded(decoded: decoded, pipeline: pipeline, image: image, uprightPass: uprightPass)
+        }
+    }
+
+    private func readDecoded(
+        decoded: OCRImage, pipeline: OCRPipeline, image: String?, uprightPass: Bool
     ) async throws(OCRError) -> Reading {
         let first = try await pipeline.recognize(image: decoded)
         let turn = pageTurn(of: first)

@@ -201,6 +201,56 @@ import Testing
         await pool.shutdown()
     }
 
+    @Test func queue_ordersCallsByRequestStart_thenByArrival() async throws {
+        let pool = try PredictorPool(config: try Self.config(), options: .init(size: 1, queueCapacity: 16))
+        let gate = Gate()
+        let blockers = try await Self.occupy(pool, gate: gate)
+        let order = Labels()
+        let input = try Self.input(seed: 5)
+        let t0 = ContinuousClock.now
+        // Queued one at a time, in this order: two calls naming no request (queued by arrival), an old request's
+        // call, a newer request's two calls, another call naming none, and a call of the oldest request.
+        let plan: [(String, ContinuousClock.Instant?)] = [
+            ("plain1", nil), ("plain2", nil), ("old", t0 - .seconds(10)), ("newer1", t0 - .seconds(5)),
+            ("newer2", t0 - .seconds(5)), ("plain3", nil), ("oldest", t0 - .seconds(20)),
+        ]
+        var tasks: [Task<Void, any Error>] = []
+        for (index, (label, start)) in plan.enumerated() {
+            tasks.append(Task { @Sendable in
+                try await PredictorPool.$requestStart.withValue(start) { @Sendable in
+                    _ = try await pool.withPredictor { predictor in
+                        order.append(label)
+                        return try predictor.run(input).count
+                    }
+                }
+            })
+            try await Self.waitUntil("\(index + 1) calls are queued") { pool.statistics.queued == index + 1 }
+        }
+        gate.open()
+        for task in blockers { try await task.value }
+        for task in tasks { try await task.value }
+        #expect(order.all == ["oldest", "old", "newer1", "newer2", "plain1", "plain2", "plain3"])
+        await pool.shutdown()
+    }
+
+    /// Labels appended from any thread, in order.
+    final class Labels: Sendable {
+        private let labels = Mutex<[String]>([])
+        func append(_ label: String) { labels.withLock { $0.append(label) } }
+        var all: [String] { labels.withLock { $0 } }
+    }
+
+    @Test func inRequestOrder_keepsTheOutermostStart() async throws {
+        #expect(PredictorPool.requestStart == nil)
+        let (outer, inner) = await PredictorPool.inRequestOrder { () async -> (ContinuousClock.Instant?, ContinuousClock.Instant?) in
+            let outer = PredictorPool.requestStart
+            let inner = await PredictorPool.inRequestOrder { () async in PredictorPool.requestStart }
+            return (outer, inner)
+        }
+        #expect(outer != nil && outer == inner)
+        #expect(PredictorPool.requestStart == nil)
+    }
+
     @Test func run_deadlinePassesWhileQueued_throwsTimedOutAndNeverRuns() async throws {
         let pool = try PredictorPool(config: try Self.config(), options: .init(size: 1, queueCapacity: 8))
         let gate = Gate()

@@ -3,8 +3,9 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// The machinery behind ``PredictorPool``: one dedicated OS thread per predictor, a bounded FIFO queue of waiting
-/// calls, and the counters. All shared state sits behind one lock (`state`); engine work runs outside it.
+/// The machinery behind ``PredictorPool``: one dedicated OS thread per predictor, a bounded queue of waiting
+/// calls ordered by request age (``PoolJob/requestStart``, else the time the call was queued: first in, first out
+/// among calls that name no request), and the counters. All shared state sits behind one lock (`state`); engine work runs outside it.
 ///
 /// Hand-off protocol: a worker with nothing to do puts its index in `idle` and sleeps on its own semaphore. A
 /// submitter that finds an idle worker puts the job in that worker's `slots` entry and signals it; only when no
@@ -92,7 +93,7 @@ final class PoolCore: Sendable {
                         + "calls are queued (queue capacity \(capacity)); retry later"))
             }
             job.phase = .queued
-            s.queue.append(job)
+            Self.insert(job, into: &s.queue)
             if let deadline = job.deadline {
                 job.timer = Task { [weak self, job] in
                     try? await Task.sleep(until: deadline, clock: .continuous)
@@ -103,6 +104,17 @@ final class PoolCore: Sendable {
         }
         if let worker { wakeups[worker].signal() }
         return error
+    }
+
+    /// Queues `job` behind every job of an earlier or equal key: a call of an older request goes ahead of the
+    /// calls of requests that started after it; calls with equal keys keep their order. The queue is short and
+    /// almost always in order already, so the search starts at its end.
+    private static func insert(_ job: PoolJob, into queue: inout Deque<PoolJob>) {
+        let key = job.requestStart ?? .now
+        job.queueKey = key
+        var index = queue.endIndex
+        while index > queue.startIndex, let previous = queue[index - 1].queueKey, previous > key { index -= 1 }
+        queue.insert(job, at: index)
     }
 
     /// Cancels `job` if it has not started: a queued job leaves the queue and fails with `.cancelled`; a job

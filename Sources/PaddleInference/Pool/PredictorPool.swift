@@ -206,7 +206,7 @@ public final class PredictorPool: Sendable {
     ) async throws -> R {
         let deadline = deadline ?? options.defaultTimeout.map { ContinuousClock.now + $0 }
         let call = PoolCall(body: body)
-        let job = PoolJob(deadline: deadline, work: call)
+        let job = PoolJob(deadline: deadline, work: call, requestStart: Self.requestStart)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, any Error>) in
                 call.continuation = continuation
@@ -234,7 +234,8 @@ public final class PredictorPool: Sendable {
         onFailure: @escaping @Sendable (PaddleError) -> Void
     ) {
         let deadline = deadline ?? options.defaultTimeout.map { ContinuousClock.now + $0 }
-        let job = PoolJob(deadline: deadline, work: PoolCallback(body: body, onFailure: onFailure))
+        let job = PoolJob(
+            deadline: deadline, work: PoolCallback(body: body, onFailure: onFailure), requestStart: Self.requestStart)
         if let error = core.submit(job) { job.fail(error) }
     }
 
@@ -261,4 +262,28 @@ public final class PredictorPool: Sendable {
                 "the model has no output \(name) (outputs: \(outputs.map(\.name).joined(separator: ", ")))")
         }
     }
+
+    // MARK: Request order
+
+    /// When the request that the current task serves started, if a caller set it with
+    /// ``inRequestOrder(_:)``.
+    ///
+    /// A call made while it is set waits in a busy pool's queue as if it had arrived at that instant: the later
+    /// calls of a request that makes several (an OCR request runs detection, then a few line batches) go ahead of
+    /// calls from requests that started after it, so under load requests finish in about the order they started
+    /// rather than sharing the pool turn by turn (which makes the requests with the most calls the slowest by far).
+    /// Calls made without it queue by the time they arrive, first in, first out.
+    @TaskLocal public static var requestStart: ContinuousClock.Instant?
+
+    /// Runs `body` with ``requestStart`` set to now, unless an enclosing caller set it already (the outermost
+    /// request's start counts).
+    public static func inRequestOrder<R, E: Error>(_ body: () async throws(E) -> R) async throws(E) -> R {
+        if requestStart != nil { return try await body() }
+        do {
+            return try await $requestStart.withValue(.now) { try await body() }
+        } catch {
+            throw error as! E  // only `body` throws, and it throws E
+        }
+    }
+
 }

@@ -148,7 +148,14 @@ public final class OCRPipeline: Sendable {
         }
     }
 
+    /// Under load, the stages of the requests that started first run first (``PredictorPool/inRequestOrder(_:)``):
+    /// without it every queued line batch takes its turn, and an image with many lines waits for all the newer
+    /// images' batches, several times over.
     func run(_ source: Source) async throws(OCRError) -> (result: OCRResult, trace: Trace) {
+        try await PredictorPool.inRequestOrder { () async throws(OCRError) in try await self.runStages(source) }
+    }
+
+    private func runStages(_ source: Source) async throws(OCRError) -> (result: OCRResult, trace: Trace) {
         let clock = ContinuousClock()
         var timings = OCRTimings()
         let detected = try await detect(source)

@@ -46,7 +46,8 @@ struct PartyExtractor: Sendable {
         var addressParts: [String] = []
         var addressScore = 1.0
         var addressStarted = false
-        for var (text, score, _) in segments {
+        for (text, score, _) in segments {
+            var text = text
             var isAddressLabel = false
             for label in ["收件地址:", "寄件地址:", "详细地址:", "地址:"] where text.hasPrefix(label) {
                 text = String(text.dropFirst(label.count))
