@@ -265,22 +265,28 @@ public final class PredictorPool: Sendable {
 
     // MARK: Request order
 
-    /// When the request that the current task serves started, if a caller set it with
-    /// ``inRequestOrder(_:)``.
-    ///
-    /// A call made while it is set waits in a busy pool's queue as if it had arrived at that instant: the later
-    /// calls of a request that makes several (an OCR request runs detection, then a few line batches) go ahead of
-    /// calls from requests that started after it, so under load requests finish in about the order they started
-    /// rather than sharing the pool turn by turn (which makes the requests with the most calls the slowest by far).
-    /// Calls made without it queue by the time they arrive, first in, first out.
-    @TaskLocal public static var requestStart: ContinuousClock.Instant?
+    /// When the request that the current task serves started, if a caller set it with ``inRequestOrder(startedAt:_:)``.
+    @TaskLocal package static var requestStart: ContinuousClock.Instant?
 
-    /// Runs `body` with ``requestStart`` set to now, unless an enclosing caller set it already (the outermost
-    /// request's start counts).
-    public static func inRequestOrder<R, E: Error>(_ body: () async throws(E) -> R) async throws(E) -> R {
+    /// Runs `body` as one request that started at `start`: calls to any pool made by `body` (and by its child
+    /// tasks) queue as if they had arrived at that instant.
+    ///
+    /// Under load, the later calls of a request that makes several (an OCR request runs detection, then a few line
+    /// batches) then go ahead of calls from requests that started after it, so requests finish in about the order
+    /// they started, rather than sharing the pool turn by turn (which makes the requests with the most calls the
+    /// slowest by far). Calls made outside it queue by the time they arrive, first in, first out. When an enclosing
+    /// caller already runs inside this function, its start counts and `start` is ignored.
+    ///
+    /// - Parameters:
+    ///   - start: When the request started; now unless the caller knows better (say, when its bytes arrived).
+    ///   - body: The request's work.
+    /// - Throws: What `body` throws.
+    public static func inRequestOrder<R, E: Error>(
+        startedAt start: ContinuousClock.Instant = .now, _ body: () async throws(E) -> R
+    ) async throws(E) -> R {
         if requestStart != nil { return try await body() }
         do {
-            return try await $requestStart.withValue(.now) { try await body() }
+            return try await $requestStart.withValue(start) { try await body() }
         } catch {
             throw error as! E  // only `body` throws, and it throws E
         }

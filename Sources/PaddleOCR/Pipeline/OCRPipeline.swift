@@ -148,7 +148,7 @@ public final class OCRPipeline: Sendable {
         }
     }
 
-    /// Under load, the stages of the requests that started first run first (``PredictorPool/inRequestOrder(_:)``):
+    /// Under load, the stages of the requests that started first run first (``PredictorPool/inRequestOrder(startedAt:_:)``):
     /// without it every queued line batch takes its turn, and an image with many lines waits for all the newer
     /// images' batches, several times over.
     func run(_ source: Source) async throws(OCRError) -> (result: OCRResult, trace: Trace) {
