@@ -4,8 +4,8 @@ import Foundation
 import Synchronization
 
 /// The machinery behind ``PredictorPool``: one dedicated OS thread per predictor, a bounded queue of waiting
-/// calls ordered by request age (``PoolJob/requestStart``, else the time the call was queued: first in, first out
-/// among calls that name no request), and the counters. All shared state sits behind one lock (`state`); engine work runs outside it.
+/// calls ordered by request age (``PoolJob/queueKey``: first in, first out among calls that name no request), and
+/// the counters. All shared state sits behind one lock (`state`); engine work runs outside it.
 ///
 /// Hand-off protocol: a worker with nothing to do puts its index in `idle` and sleeps on its own semaphore. A
 /// submitter that finds an idle worker puts the job in that worker's `slots` entry and signals it; only when no
@@ -110,7 +110,7 @@ final class PoolCore: Sendable {
     /// calls of requests that started after it; calls with equal keys keep their order. The queue is short and
     /// almost always in order already, so the search starts at its end.
     private static func insert(_ job: PoolJob, into queue: inout Deque<PoolJob>) {
-        let key = job.requestStart ?? .now
+        let key = job.queueKey ?? .now
         job.queueKey = key
         var index = queue.endIndex
         while index > queue.startIndex, let previous = queue[index - 1].queueKey, previous > key { index -= 1 }

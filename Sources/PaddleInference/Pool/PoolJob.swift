@@ -13,8 +13,7 @@ protocol PoolWork: AnyObject, Sendable {
 ///
 /// `@unchecked Sendable`: ``phase`` and ``timer`` are read and written only while holding the lock of the
 /// owning `PoolCore`'s state. The phase decides who resumes the caller: whoever moves it out of `.created` or
-/// `.queued` owns the job, so the caller is resumed exactly once. ``deadline``, ``requestStart`` and ``work`` are
-/// immutable.
+/// `.queued` owns the job, so the caller is resumed exactly once. ``deadline`` and ``work`` are immutable.
 final class PoolJob: @unchecked Sendable {
     enum Phase {
         /// Made, not yet handed to the pool.
@@ -33,9 +32,8 @@ final class PoolJob: @unchecked Sendable {
     var timer: Task<Void, Never>?
     /// The latest time the job may start.
     let deadline: ContinuousClock.Instant?
-    /// When the request the job belongs to started (``PredictorPool/requestStart``), if the caller said.
-    let requestStart: ContinuousClock.Instant?
-    /// Guarded by the pool's lock: where the job stands in the queue (earlier goes first), set when it is queued.
+    /// Where the job stands in the queue, earlier first: when its request started (``PredictorPool/requestStart``)
+    /// if the caller named one, else set to the time it is queued. Guarded by the pool's lock once submitted.
     var queueKey: ContinuousClock.Instant?
 
     /// What the job does.
@@ -44,7 +42,7 @@ final class PoolJob: @unchecked Sendable {
     init(deadline: ContinuousClock.Instant?, work: any PoolWork, requestStart: ContinuousClock.Instant? = nil) {
         self.deadline = deadline
         self.work = work
-        self.requestStart = requestStart
+        self.queueKey = requestStart
     }
 
     /// Runs the work on the calling pool thread; returns whether it succeeded. Called once, by the thread that

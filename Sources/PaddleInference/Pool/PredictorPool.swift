@@ -265,7 +265,8 @@ public final class PredictorPool: Sendable {
 
     // MARK: Request order
 
-    /// When the request that the current task serves started, if a caller set it with ``inRequestOrder(startedAt:_:)``.
+    /// When the request that the current task serves started, if a caller set it with
+    /// ``inRequestOrder(startedAt:_:)``.
     @TaskLocal package static var requestStart: ContinuousClock.Instant?
 
     /// Runs `body` as one request that started at `start`: calls to any pool made by `body` (and by its child
@@ -291,5 +292,4 @@ public final class PredictorPool: Sendable {
             throw error as! E  // only `body` throws, and it throws E
         }
     }
-
 }
