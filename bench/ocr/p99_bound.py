@@ -15,16 +15,12 @@ No engine runs here; it is arithmetic on measured times, so it takes well under 
 import argparse
 import heapq
 import json
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def percentile(values, p):
-    """The same nearest-rank percentile as bench/ocr-server/server_bench.py."""
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
-    return ordered[index]
+sys.path.insert(0, str(ROOT / "bench/ocr-server"))
+from server_bench import percentile  # noqa: E402  (the benchmark's own percentile, so the figures compare)
 
 
 def workers_schedule(work, names, connections, requests, cores, pick):
